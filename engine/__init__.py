@@ -1,0 +1,1 @@
+"""Descent's training engine: PyTorch only, knows nothing of the web."""

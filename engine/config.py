@@ -1,0 +1,170 @@
+"""RunConfig, the one description of a run, and `resolve`, which checks all of it before anything is built."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from engine.datasets import DataInfo, data_info, datasets, split_sizes
+from engine.inits import initializers
+from engine.losses import losses
+from engine.networks import networks
+from engine.optimizers import optimizers
+from engine.probes import probes
+from engine.registry import Params, Registry
+from engine.regularizers import regularizers
+from engine.schedules import schedules
+
+DEFAULT_STEPS = 500
+
+
+class Spec(BaseModel):
+    """A component by registry name, with its params (validated against that entry's params model)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=64)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrainSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    steps: int | None = Field(None, ge=1, description="optimizer steps; give steps or epochs")
+    epochs: int | None = Field(None, ge=1, description="passes over the training set")
+    batch_size: int | Literal["full"] = Field(32, description="1 = SGD, 'full' = batch gradient descent")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    eval_every: int = Field(10, ge=1, le=1_000_000, description="log metrics every this many steps")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    @model_validator(mode="after")
+    def _one_length(self) -> TrainSettings:
+        if self.steps is not None and self.epochs is not None:
+            raise ValueError("give steps or epochs, not both")
+        if isinstance(self.batch_size, int) and self.batch_size < 1:
+            raise ValueError("batch_size must be at least 1 or 'full'")
+        return self
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, max_length=200)
+    dataset: Spec
+    model: Spec
+    loss: Spec
+    optimizer: Spec
+    schedule: Spec | None = None
+    init: Spec | None = None
+    regularization: Spec | None = None
+    probes: list[Spec] | None = Field(None, description="probes to run; null = the defaults that apply")
+    train: TrainSettings = Field(default_factory=TrainSettings)
+
+
+SECTIONS: dict[str, Registry] = {
+    "dataset": datasets,
+    "model": networks,
+    "loss": losses,
+    "optimizer": optimizers,
+    "schedule": schedules,
+    "init": initializers,
+    "regularization": regularizers,
+}
+DEFAULTS = {"schedule": "constant", "init": "default"}
+
+
+class ConfigError(ValueError):
+    """Every problem found in a RunConfig, each as {loc, msg, type} like pydantic's errors."""
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
+
+
+@dataclass
+class Plan:
+    """A checked RunConfig: parsed params per section and the numbers the trainer needs."""
+
+    config: RunConfig
+    names: dict[str, str]
+    params: dict[str, Params]
+    info: DataInfo
+    n_train: int
+    batch_size: int
+    total_steps: int
+    probes: list[tuple[str, Params]] = field(default_factory=list)
+
+
+def _error(loc: tuple, msg: str, kind: str = "value_error") -> dict[str, Any]:
+    return {"loc": list(loc), "msg": msg, "type": kind}
+
+
+def _parse(registry: Registry, spec: Spec, loc: tuple, errors: list) -> Params | None:
+    if spec.name not in registry:
+        known = ", ".join(registry.names())
+        errors.append(_error((*loc, "name"), f"unknown {registry.kind} '{spec.name}'; choose one of: {known}"))
+        return None
+    try:
+        return registry[spec.name].params.model_validate(spec.params)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            errors.append(_error((*loc, "params", *err["loc"]), err["msg"], err["type"]))
+        return None
+
+
+def resolve(config: RunConfig) -> Plan:
+    """Validate every name, every param and every pairing; raise ConfigError listing all problems."""
+    errors: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
+    parsed: dict[str, Params] = {}
+    for section, registry in SECTIONS.items():
+        spec = getattr(config, section) or (Spec(name=DEFAULTS[section]) if section in DEFAULTS else None)
+        if spec is None:
+            continue
+        names[section] = spec.name
+        result = _parse(registry, spec, (section,), errors)
+        if result is not None:
+            parsed[section] = result
+    if "dataset" not in parsed:
+        raise ConfigError(errors)
+
+    info = data_info(names["dataset"], parsed["dataset"])
+    _check_pairings(names, info, errors)
+    n_train = split_sizes(info.n_samples, parsed["dataset"])[0]
+    train = config.train
+    batch_size = n_train if train.batch_size == "full" else train.batch_size
+    if batch_size > n_train:
+        errors.append(_error(("train", "batch_size"), f"larger than the training set ({n_train} samples); use 'full'"))
+    total_steps = train.steps or (train.epochs or 0) * math.ceil(n_train / max(1, batch_size)) or DEFAULT_STEPS
+
+    chosen = config.probes if config.probes is not None else [
+        Spec(name=e.name) for e in probes if e.meta.get("default") and e.meta["applies"](info)
+    ]
+    probe_params = []
+    for i, spec in enumerate(chosen):
+        result = _parse(probes, spec, ("probes", i), errors)
+        if result is not None:
+            if not probes[spec.name].meta["applies"](info):
+                errors.append(_error(("probes", i, "name"), f"probe '{spec.name}' does not apply to this data set"))
+            probe_params.append((spec.name, result))
+    if errors:
+        raise ConfigError(errors)
+    return Plan(config, names, parsed, info, n_train, batch_size, total_steps, probe_params)
+
+
+def _check_pairings(names: dict[str, str], info: DataInfo, errors: list) -> None:
+    if names.get("model") in networks:
+        accepts = networks[names["model"]].meta.get("accepts", [])
+        if info.kind not in accepts:
+            fits = [d.name for d in datasets if d.meta.get("kind") in accepts]
+            errors.append(_error(
+                ("model", "name"),
+                f"network '{names['model']}' cannot take {info.kind} data ('{names['dataset']}'); "
+                f"it accepts {', '.join(accepts)} data sets: {', '.join(fits)}",
+            ))
+    if names.get("loss") in losses:
+        tasks = losses[names["loss"]].meta.get("tasks", [])
+        if info.task not in tasks:
+            errors.append(_error(
+                ("loss", "name"), f"loss '{names['loss']}' is for {' or '.join(tasks)}; '{names['dataset']}' is {info.task}"
+            ))

@@ -1,0 +1,63 @@
+"""Pause / resume / single-step / stop, read once per training step from two shared integers.
+
+The owner of the run (a worker process, a test) writes `state` and bumps `tokens`; the trainer only
+reads them, so a plain shared-memory int is enough and costs nanoseconds on the hot path.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from typing import Callable, Protocol
+
+from engine.events import Status
+
+RUN, PAUSE, STOP = 0, 1, 2
+
+
+class SharedInt(Protocol):
+    value: int
+
+
+class Value:
+    """An int holder with the same face as multiprocessing's RawValue, for in-process use."""
+
+    def __init__(self, value: int = 0):
+        self.value = value
+
+
+class Action(enum.Enum):
+    CONTINUE = "continue"
+    SINGLE_STEP = "single_step"  # run one step, then log it so the person sees what it did
+    STOP = "stop"
+
+
+class Control:
+    def __init__(self, state: SharedInt | None = None, tokens: SharedInt | None = None, poll_s: float = 0.02):
+        self.state = state or Value(RUN)
+        self.tokens = tokens or Value(0)
+        self.used = self.tokens.value
+        self.poll_s = poll_s
+
+    def checkpoint(self, emit: Callable[[Status], None]) -> Action:
+        state = self.state.value
+        if state == RUN:
+            return Action.CONTINUE
+        if state == STOP:
+            return Action.STOP
+        announced = False
+        while True:
+            state = self.state.value
+            if state == STOP:
+                return Action.STOP
+            if state == RUN:
+                if announced:
+                    emit(Status("running", "resumed"))
+                return Action.CONTINUE
+            if self.tokens.value > self.used:
+                self.used += 1
+                return Action.SINGLE_STEP
+            if not announced:
+                emit(Status("paused", "paused"))
+                announced = True
+            time.sleep(self.poll_s)

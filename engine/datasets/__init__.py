@@ -1,0 +1,85 @@
+"""Data sets: each entry generates (x, y) from its params and a seed; split and scaling are shared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from pydantic import Field
+
+from engine.registry import Params, Registry
+
+datasets = Registry("dataset")
+
+
+class DatasetParams(Params):
+    """Knobs every data set has: the split and the input scaling."""
+
+    val_fraction: float = Field(0.2, ge=0.05, le=0.5, description="share kept for validation")
+    test_fraction: float = Field(0.2, ge=0.0, le=0.5, description="share kept for the test")
+    normalize: bool = Field(True, description="z-score inputs with the training set's mean and std")
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What a network and a loss need to know of a data set, without generating it."""
+
+    kind: str  # points (2-D), vector, image, sequence
+    task: str  # classification or regression
+    input_shape: tuple[int, ...]
+    n_samples: int
+    n_classes: int = 0  # 0 for regression
+    target_dim: int = 1  # outputs for regression
+    class_names: tuple[str, ...] = ()
+
+
+@dataclass
+class DataBundle:
+    info: DataInfo
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    mean: torch.Tensor | float = 0.0
+    std: torch.Tensor | float = 1.0
+
+    def to(self, device: torch.device) -> DataBundle:
+        for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test"):
+            setattr(self, name, getattr(self, name).to(device))
+        return self
+
+
+def data_info(name: str, params: Params) -> DataInfo:
+    return datasets[name].meta["info"](params)
+
+
+def split_sizes(n: int, params: DatasetParams) -> tuple[int, int, int]:
+    n_test = int(round(n * params.test_fraction))
+    n_val = max(1, int(round(n * params.val_fraction)))
+    return n - n_val - n_test, n_val, n_test
+
+
+def load(name: str, params: DatasetParams, seed: int) -> DataBundle:
+    """Generate the whole set, shuffle with the seed, split train/val/test, z-score."""
+    entry = datasets[name]
+    x, y = entry.build(params, seed)
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(x), generator=generator)
+    x, y = x[order], y[order]
+    n_train, n_val, _ = split_sizes(len(x), params)
+    n = len(x)
+    parts = [(0, n_train), (n_train, n_train + n_val), (n_train + n_val, n)]
+    (xtr, ytr), (xva, yva), (xte, yte) = [(x[a:b], y[a:b]) for a, b in parts]
+    mean: torch.Tensor | float = 0.0
+    std: torch.Tensor | float = 1.0
+    if params.normalize:
+        # note: statistics come from the training part only, so nothing leaks from val/test
+        mean = xtr.mean(dim=0, keepdim=True)
+        std = xtr.std(dim=0, keepdim=True).clamp_min(1e-6)
+        xtr, xva, xte = [(part - mean) / std for part in (xtr, xva, xte)]
+    return DataBundle(entry.meta["info"](params), xtr, ytr, xva, yva, xte, yte, mean, std)
+
+
+from engine.datasets import toy2d  # noqa: E402,F401  (registers entries)

@@ -1,0 +1,96 @@
+"""Weight initializers: each entry returns a function that re-initializes a model in place."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from pydantic import Field
+from torch import nn
+
+from engine.registry import Params, Registry
+
+initializers = Registry("initializer")
+
+WEIGHTED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
+
+
+def _apply(weight_fn: Callable[[torch.Tensor], None]) -> Callable[[nn.Module], None]:
+    """Apply weight_fn to every linear/conv weight, and zero the biases (as the notes do)."""
+
+    @torch.no_grad()
+    def init(model: nn.Module) -> None:
+        for module in model.modules():
+            if isinstance(module, WEIGHTED):
+                weight_fn(module.weight)
+                if module.bias is not None:
+                    module.bias.zero_()
+
+    return init
+
+
+@initializers.add("default", description="PyTorch's own per-layer default (Kaiming-uniform with a=√5)")
+def default(params: Params) -> Callable[[nn.Module], None]:
+    return lambda model: None
+
+
+@initializers.add("zeros", description="all weights 0: every unit of a layer stays identical (symmetry)")
+def zeros(params: Params):
+    return _apply(nn.init.zeros_)
+
+
+class ConstantParams(Params):
+    value: float = Field(0.1, ge=-10.0, le=10.0)
+
+
+@initializers.add("constant", ConstantParams, "all weights the same value: symmetric like zeros")
+def constant(params: ConstantParams):
+    return _apply(lambda w: nn.init.constant_(w, params.value))
+
+
+class NormalParams(Params):
+    std: float = Field(0.01, gt=0.0, le=10.0)
+
+
+@initializers.add("small_normal", NormalParams, "N(0, 1)·0.01: small random weights", formula=r"w \sim 0.01\,N(0,1)")
+def small_normal(params: NormalParams):
+    return _apply(lambda w: nn.init.normal_(w, 0.0, params.std))
+
+
+class UniformParams(Params):
+    a: float = Field(0.05, gt=0.0, le=10.0, description="weights drawn from U(-a, a)")
+
+
+@initializers.add("uniform", UniformParams, "uniform in [-a, a]")
+def uniform(params: UniformParams):
+    return _apply(lambda w: nn.init.uniform_(w, -params.a, params.a))
+
+
+class GainParams(Params):
+    gain: float = Field(1.0, gt=0.0, le=10.0)
+
+
+@initializers.add("xavier_normal", GainParams, "Glorot: variance 2/(n_in+n_out); for tanh",
+                  formula=r"w \sim N\!\left(0, \frac{2}{n_{in}+n_{out}}\right)")
+def xavier_normal(params: GainParams):
+    return _apply(lambda w: nn.init.xavier_normal_(w, gain=params.gain))
+
+
+@initializers.add("xavier_uniform", GainParams, "Glorot uniform", formula=r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}+n_{out}}}\right)")
+def xavier_uniform(params: GainParams):
+    return _apply(lambda w: nn.init.xavier_uniform_(w, gain=params.gain))
+
+
+@initializers.add("kaiming_normal", description="He: variance 2/n_in; for ReLU", formula=r"w \sim N\!\left(0, \frac{2}{n_{in}}\right)")
+def kaiming_normal(params: Params):
+    return _apply(lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"))
+
+
+@initializers.add("kaiming_uniform", description="He uniform; for ReLU", formula=r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}}}\right)")
+def kaiming_uniform(params: Params):
+    return _apply(lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu"))
+
+
+@initializers.add("orthogonal", GainParams, "a (semi-)orthogonal matrix per layer")
+def orthogonal(params: GainParams):
+    return _apply(lambda w: nn.init.orthogonal_(w, gain=params.gain))

@@ -1,0 +1,40 @@
+"""Classification losses: cross-entropy (softmax inside) and binary cross-entropy (sigmoid inside)."""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+from pydantic import Field
+
+from engine.datasets import DataInfo
+from engine.losses import Objective, argmax_predict, losses, one_hot
+from engine.registry import Params
+
+CLASSIFICATION = ["classification"]
+
+
+class CrossEntropyParams(Params):
+    label_smoothing: float = Field(0.0, ge=0.0, lt=1.0)
+
+
+@losses.add(
+    "cross_entropy", CrossEntropyParams, "softmax + negative log-likelihood; the last layer has no activation",
+    tasks=CLASSIFICATION, formula=r"-\sum_k y_k \log \frac{e^{z_k}}{\sum_j e^{z_j}}",
+)
+def cross_entropy(params: CrossEntropyParams, info: DataInfo) -> Objective:
+    fn = lambda out, y: F.cross_entropy(out, y, label_smoothing=params.label_smoothing)  # noqa: E731
+    return Objective(fn, info.n_classes, lambda y: y, argmax_predict)
+
+
+@losses.add(
+    "bce", description="logistic loss: sigmoid + binary cross-entropy (one output for two classes, "
+    "one-vs-rest for more)", tasks=CLASSIFICATION,
+    formula=r"-[y\log\sigma(z)+(1-y)\log(1-\sigma(z))]",
+)
+def bce(params: Params, info: DataInfo) -> Objective:
+    # note: the logits form is the numerically stable way to write sigmoid followed by BCE
+    fn = F.binary_cross_entropy_with_logits
+    if info.n_classes == 2:
+        return Objective(fn, 1, lambda y: y.float().unsqueeze(1), lambda out: (out[:, 0] > 0).long())
+    return Objective(fn, info.n_classes, one_hot(info.n_classes), argmax_predict)
+
+

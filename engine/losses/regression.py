@@ -1,0 +1,41 @@
+"""Regression losses; on a classification set they regress one-hot targets (the notes' MSE + softmax case)."""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+from pydantic import Field
+
+from engine.datasets import DataInfo
+from engine.losses import Objective, argmax_predict, losses, one_hot
+from engine.registry import Params
+
+BOTH = ["classification", "regression"]
+
+
+def _objective(fn, info: DataInfo) -> Objective:
+    if info.task == "classification":
+        return Objective(fn, info.n_classes, one_hot(info.n_classes), argmax_predict)
+    return Objective(fn, info.target_dim, lambda y: y.float().reshape(len(y), -1))
+
+
+@losses.add("mse", description="mean squared error", tasks=BOTH, formula=r"\frac{1}{m}\sum_i (\hat y_i - y_i)^2")
+def mse(params: Params, info: DataInfo) -> Objective:
+    return _objective(F.mse_loss, info)
+
+
+@losses.add("mae", description="mean absolute error, robust to outliers", tasks=BOTH,
+            formula=r"\frac{1}{m}\sum_i |\hat y_i - y_i|")
+def mae(params: Params, info: DataInfo) -> Objective:
+    return _objective(F.l1_loss, info)
+
+
+class HuberParams(Params):
+    delta: float = Field(1.0, gt=0.0, description="where the loss turns from quadratic to linear")
+
+
+@losses.add("huber", HuberParams, "quadratic near zero, linear far away", tasks=BOTH,
+            formula=r"\tfrac12 e^2\ (|e|\le\delta);\ \delta(|e|-\tfrac12\delta)")
+def huber(params: HuberParams, info: DataInfo) -> Objective:
+    return _objective(lambda out, y: F.huber_loss(out, y, delta=params.delta), info)
+
+

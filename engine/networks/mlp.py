@@ -1,0 +1,60 @@
+"""Fully connected networks: the perceptron (no hidden layer) and the MLP."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from pydantic import Field
+from torch import nn
+
+from engine.datasets import DataInfo
+from engine.networks import networks
+from engine.networks.activations import ActivationName, activations
+from engine.registry import Params
+
+FLAT_INPUTS = ["points", "vector", "image"]
+
+
+class PerceptronParams(Params):
+    pass
+
+
+class MLPParams(Params):
+    hidden_layers: list[Annotated[int, Field(ge=1, le=4096)]] = Field(
+        [16, 16], min_length=1, max_length=16, description="width of each hidden layer"
+    )
+    activation: ActivationName = Field("relu", description="non-linearity after each hidden layer")
+    batch_norm: bool = Field(False, description="BatchNorm1d before each activation")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="drop probability after each activation")
+
+
+def _in_features(info: DataInfo) -> int:
+    return math.prod(info.input_shape)
+
+
+@networks.add(
+    "perceptron", PerceptronParams, "a single linear layer: no hidden units, so it cannot solve XOR",
+    accepts=FLAT_INPUTS,
+)
+def perceptron(params: PerceptronParams, info: DataInfo, out_features: int) -> nn.Module:
+    return nn.Sequential(nn.Flatten(), nn.Linear(_in_features(info), out_features))
+
+
+@networks.add(
+    "mlp", MLPParams, "multi-layer perceptron: hidden layers with activation, batch norm, dropout",
+    accepts=FLAT_INPUTS,
+)
+def mlp(params: MLPParams, info: DataInfo, out_features: int) -> nn.Module:
+    layers: list[nn.Module] = [nn.Flatten()]
+    width_in = _in_features(info)
+    for width in params.hidden_layers:
+        layers.append(nn.Linear(width_in, width))
+        if params.batch_norm:
+            layers.append(nn.BatchNorm1d(width))
+        layers.append(activations[params.activation].build())
+        if params.dropout > 0:
+            layers.append(nn.Dropout(params.dropout))
+        width_in = width
+    layers.append(nn.Linear(width_in, out_features))
+    return nn.Sequential(*layers)

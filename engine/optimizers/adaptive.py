@@ -1,0 +1,89 @@
+"""Optimizers with per-parameter step sizes: Adagrad, Adadelta, RMSprop and the Adam family."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import torch
+from pydantic import Field
+
+from engine.optimizers import LRParams, optimizers
+
+Beta = Annotated[float, Field(ge=0.0, lt=1.0)]
+
+
+class EpsParams(LRParams):
+    eps: float = Field(1e-8, gt=0.0, le=1.0, description="ε keeps the division finite")
+
+
+class AdadeltaParams(EpsParams):
+    lr: float = Field(1.0, gt=0.0, le=10.0, description="scale on the computed step (1 = the paper's rule)")
+    rho: float = Field(0.9, ge=0.0, lt=1.0, description="decay of the squared-gradient and squared-step windows")
+    eps: float = Field(1e-6, gt=0.0, le=1.0, description="ε keeps the division finite")
+
+
+class RMSpropParams(EpsParams):
+    alpha: float = Field(0.99, ge=0.0, lt=1.0, description="β: decay of the squared-gradient average")
+
+
+class AdamParams(EpsParams):
+    lr: float = Field(0.001, gt=0.0, le=10.0, description="learning rate η")
+    betas: tuple[Beta, Beta] = Field((0.9, 0.999), description="β1 (first moment), β2 (second moment)")
+
+
+ADAM_FORMULA = (
+    r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
+    r"\hat m = \frac{m}{1-\beta_1^t},\ \hat v = \frac{v}{1-\beta_2^t},\ \theta \leftarrow \theta - \eta\frac{\hat m}{\sqrt{\hat v}+\epsilon}"
+)
+
+
+@optimizers.add(
+    "adagrad", EpsParams, "accumulates squared gradients: the step shrinks towards 0 late in training",
+    formula=r"r \leftarrow r + g^2,\quad \theta \leftarrow \theta - \frac{\eta}{\sqrt{r}+\epsilon} g",
+)
+def adagrad(params: EpsParams, parameters):
+    return torch.optim.Adagrad(parameters, lr=params.lr, eps=params.eps, weight_decay=params.weight_decay)
+
+
+@optimizers.add(
+    "adadelta", AdadeltaParams, "a window of squared gradients and squared steps; needs no global lr",
+    formula=r"E[g^2] \leftarrow \rho E[g^2] + (1-\rho) g^2,\ \Delta\theta = -\frac{\sqrt{E[\Delta\theta^2]+\epsilon}}{\sqrt{E[g^2]+\epsilon}} g",
+)
+def adadelta(params: AdadeltaParams, parameters):
+    return torch.optim.Adadelta(
+        parameters, lr=params.lr, rho=params.rho, eps=params.eps, weight_decay=params.weight_decay
+    )
+
+
+@optimizers.add(
+    "rmsprop", RMSpropParams, "exponential moving average of squared gradients; good for RNNs",
+    formula=r"s \leftarrow \beta s + (1-\beta) g^2,\quad \theta \leftarrow \theta - \frac{\eta}{\sqrt{s}+\epsilon} g",
+)
+def rmsprop(params: RMSpropParams, parameters):
+    return torch.optim.RMSprop(
+        parameters, lr=params.lr, alpha=params.alpha, eps=params.eps, weight_decay=params.weight_decay
+    )
+
+
+# the Adam family shares its knobs, so one loop registers them all
+_ADAM_FAMILY = {
+    "adam": (torch.optim.Adam, "RMSprop + momentum with bias correction", ADAM_FORMULA),
+    "adamw": (torch.optim.AdamW, "Adam with decoupled weight decay", ADAM_FORMULA),
+    "nadam": (torch.optim.NAdam, "Adam with Nesterov momentum", ADAM_FORMULA),
+    "radam": (torch.optim.RAdam, "rectified Adam: a variance-corrected warm-up", ADAM_FORMULA),
+    "adamax": (
+        torch.optim.Adamax, "Adam with the infinity norm in place of the second moment",
+        r"u \leftarrow \max(\beta_2 u, |g|),\quad \theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\frac{m}{u}",
+    ),
+}
+
+
+def _adam_like(cls):
+    def build(params: AdamParams, parameters):
+        return cls(parameters, lr=params.lr, betas=params.betas, eps=params.eps, weight_decay=params.weight_decay)
+
+    return build
+
+
+for _name, (_cls, _text, _formula) in _ADAM_FAMILY.items():
+    optimizers.add(_name, AdamParams, _text, formula=_formula)(_adam_like(_cls))

@@ -1,0 +1,34 @@
+"""Explicit penalty terms added to the loss (decoupled weight decay lives in the optimizers)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from pydantic import Field
+from torch import nn
+
+from engine.registry import Params, Registry
+
+regularizers = Registry("regularization")
+
+Penalty = Callable[[nn.Module], torch.Tensor]
+
+
+class PenaltyParams(Params):
+    strength: float = Field(1e-4, ge=0.0, le=10.0, description="λ")
+
+
+def _weights(model: nn.Module) -> list[torch.Tensor]:
+    # biases and norm layers are not penalised: only matrices and kernels
+    return [p for p in model.parameters() if p.dim() > 1]
+
+
+@regularizers.add("l2", PenaltyParams, "L2 penalty on the weights", formula=r"\frac{\lambda}{2}\sum W^2")
+def l2(params: PenaltyParams) -> Penalty:
+    return lambda model: 0.5 * params.strength * sum((w * w).sum() for w in _weights(model))
+
+
+@regularizers.add("l1", PenaltyParams, "L1 penalty: pushes weights to exactly 0 (sparsity)", formula=r"\lambda\sum |W|")
+def l1(params: PenaltyParams) -> Penalty:
+    return lambda model: params.strength * sum(w.abs().sum() for w in _weights(model))

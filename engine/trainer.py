@@ -1,0 +1,176 @@
+"""The training loop: build everything a RunConfig names, train it, and emit events as it goes."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Callable
+
+import torch
+from torch import nn
+
+from engine import datasets, probes
+from engine.config import Plan, RunConfig, resolve
+from engine.control import Action, Control
+from engine.events import Done, Event, Metrics, Probe, Status
+from engine.inits import initializers
+from engine.losses import Objective, losses
+from engine.networks import networks
+from engine.optimizers import optimizers
+from engine.regularizers import regularizers
+from engine.schedules import build_factor
+
+log = logging.getLogger(__name__)
+EVAL_CHUNK = 4096
+TRAIN_EVAL_SAMPLES = 2048  # train metrics are read on a fixed subset so logging stays cheap on big sets
+
+
+def pick_device(wanted: str) -> torch.device:
+    if wanted == "cuda" or (wanted == "auto" and torch.cuda.is_available()):
+        return torch.device("cuda:0")
+    return torch.device("cpu")
+
+
+class BatchOrder:
+    """Seeded shuffling, one permutation per epoch: two runs with one seed see the same batches."""
+
+    def __init__(self, n: int, batch_size: int, seed: int, device: torch.device):
+        self.n, self.batch_size, self.device = n, batch_size, device
+        self.generator = torch.Generator().manual_seed(seed + 1)
+        self.order = torch.empty(0, dtype=torch.long)
+        self.pos = n
+
+    def next(self) -> torch.Tensor | None:
+        if self.batch_size >= self.n:
+            return None  # full batch: no gather at all
+        if self.pos + self.batch_size > self.n:
+            self.order = torch.randperm(self.n, generator=self.generator).to(self.device)
+            self.pos = 0
+        batch = self.order[self.pos : self.pos + self.batch_size]
+        self.pos += self.batch_size
+        return batch
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, objective: Objective, x: torch.Tensor, y_raw: torch.Tensor) -> tuple[float, float | None]:
+    was_training = model.training
+    model.eval()
+    out = torch.cat([model(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+    model.train(was_training)
+    loss = objective.fn(out, objective.prepare(y_raw)).item()
+    acc = None
+    if objective.predict is not None:
+        acc = (objective.predict(out) == y_raw).float().mean().item()
+    return loss, acc
+
+
+def grad_norm(model: nn.Module) -> float:
+    grads = [p.grad.detach().flatten() for p in model.parameters() if p.grad is not None]
+    return torch.linalg.vector_norm(torch.cat(grads)).item() if grads else 0.0
+
+
+def build_model(plan: Plan, objective: Objective) -> nn.Module:
+    model = networks[plan.names["model"]].build(plan.params["model"], plan.info, objective.out_features)
+    initializers[plan.names["init"]].build(plan.params["init"])(model)
+    return model
+
+
+def train(config: RunConfig, emit: Callable[[Event], None], control: Control | None = None) -> Done:
+    plan = resolve(config)
+    control = control or Control()
+    settings = config.train
+    device = pick_device(settings.device)
+    torch.manual_seed(settings.seed)
+
+    data = datasets.load(plan.names["dataset"], plan.params["dataset"], settings.seed).to(device)
+    objective = losses[plan.names["loss"]].build(plan.params["loss"], plan.info)
+    model = build_model(plan, objective).to(device)
+    optimizer = optimizers[plan.names["optimizer"]].build(plan.params["optimizer"], model.parameters())
+    factor = build_factor(plan.names["schedule"], plan.params["schedule"], plan.total_steps)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    penalty = None
+    if "regularization" in plan.names:
+        penalty = regularizers[plan.names["regularization"]].build(plan.params["regularization"])
+    context = probes.ProbeContext(data, objective, plan.total_steps, settings.eval_every)
+    runners = [probes.build(name, params, context) for name, params in plan.probes]
+
+    x_train, y_train = data.x_train, objective.prepare(data.y_train)
+    x_seen, y_seen = data.x_train[:TRAIN_EVAL_SAMPLES], data.y_train[:TRAIN_EVAL_SAMPLES]
+    batches = BatchOrder(plan.n_train, plan.batch_size, settings.seed, device)
+    n_params = sum(p.numel() for p in model.parameters())
+    emit(Status("running", f"training on {device}", {
+        "device": str(device), "total_steps": plan.total_steps, "parameters": n_params,
+    }))
+
+    started = time.perf_counter()
+    best = {"val_loss": math.inf, "step": 0}
+    last: dict[str, float | None] = {}
+    window_sum = torch.zeros((), device=device)
+    window_count = 0
+
+    def log_point(step: int, lr: float, gnorm: float | None) -> bool:
+        """Evaluate, emit metrics and due probes; return False when the run has diverged."""
+        nonlocal window_sum, window_count, last
+        train_loss, train_acc = evaluate(model, objective, x_seen, y_seen)
+        val_loss, val_acc = evaluate(model, objective, data.x_val, data.y_val)
+        values = {"train_loss": train_loss, "val_loss": val_loss, "lr": lr}
+        if window_count:
+            values["batch_loss"] = (window_sum / window_count).item()
+            window_sum, window_count = torch.zeros((), device=device), 0
+        if train_acc is not None:
+            values["train_acc"], values["val_acc"] = train_acc, val_acc
+        if gnorm is not None:
+            values["grad_norm"] = gnorm
+        epoch = round(step * plan.batch_size / plan.n_train, 4)
+        emit(Metrics(step, epoch, round(time.perf_counter() - started, 4), values))
+        last = values
+        if math.isfinite(val_loss) and val_loss < best["val_loss"]:
+            best.update(val_loss=val_loss, step=step)
+        finite = all(v is None or math.isfinite(v) for v in values.values())
+        if finite:
+            for runner in runners:
+                if step % runner.every == 0 or step == plan.total_steps:
+                    reading = runner.read(model, step)
+                    if reading is not None:
+                        emit(Probe(step, runner.name, reading))
+        return finite
+
+    status, message = "completed", ""
+    step = 0
+    if not log_point(0, optimizer.param_groups[0]["lr"], None):
+        status, message = "diverged", "the untrained model's loss is not finite"
+    while status == "completed" and step < plan.total_steps:
+        action = control.checkpoint(emit)
+        if action is Action.STOP:
+            status, message = "stopped", f"stopped at step {step}"
+            break
+        step += 1
+        index = batches.next()
+        xb, yb = (x_train, y_train) if index is None else (x_train[index], y_train[index])
+        output = model(xb)
+        loss = objective.fn(output, yb)
+        if penalty is not None:
+            loss = loss + penalty(model)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        due = step % settings.eval_every == 0 or step == plan.total_steps or action is Action.SINGLE_STEP
+        gnorm = grad_norm(model) if due else None
+        lr = optimizer.param_groups[0]["lr"]
+        optimizer.step()
+        scheduler.step()
+        window_sum += loss.detach()
+        window_count += 1
+        if due and not log_point(step, lr, gnorm):
+            status, message = "diverged", f"loss became non-finite at step {step} (lr {lr:g}); try a smaller lr"
+
+    seconds = round(time.perf_counter() - started, 3)
+    summary = {**{k: v for k, v in last.items() if v is not None}, "steps": step, "seconds": seconds,
+               "best_val_loss": best["val_loss"] if math.isfinite(best["val_loss"]) else None,
+               "best_step": best["step"]}
+    if status != "completed":
+        emit(Status(status, message))
+    log.info("run %s after %d steps in %.2fs", status, step, seconds)
+    done = Done(status, summary)
+    emit(done)
+    return done
