@@ -1,0 +1,196 @@
+"""A pool of pre-started worker processes; runs queue when all are busy; a dead worker fails only its run."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import multiprocessing as mp
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.executor import OnEvents
+from app.executor.worker import IDLE, READY, worker_main
+from engine.control import PAUSE, RUN, STOP
+
+log = logging.getLogger(__name__)
+MAX_BATCH = 1000
+ACTIONS = {"pause", "resume", "step", "stop"}
+
+
+@dataclass
+class Worker:
+    index: int
+    process: Any
+    inbox: Any
+    state: Any
+    tokens: Any
+    run_id: str | None = None
+    ready: bool = False
+
+
+@dataclass
+class Job:
+    run_id: str
+    config: dict[str, Any]
+    paused: bool = False
+    steps: int = 0
+
+
+class WorkerPool:
+    def __init__(self, size: int, on_events: OnEvents, threads: int = 1):
+        self.size, self.on_events, self.threads = size, on_events, threads
+        self.ctx = mp.get_context("spawn")  # fork after torch is imported is unsafe
+        self.outbox = self.ctx.Queue()
+        self.workers: list[Worker] = []
+        self.pending: collections.deque[Job] = collections.deque()
+        self.lock = threading.RLock()
+        self.stopping = threading.Event()
+        self.threads_started: list[threading.Thread] = []
+        self.idle_changed = threading.Condition(self.lock)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        with self.lock:
+            self.workers = [self._spawn(i) for i in range(self.size)]
+        for target in (self._read_events, self._watch_workers):
+            thread = threading.Thread(target=target, daemon=True, name=f"pool-{target.__name__}")
+            thread.start()
+            self.threads_started.append(thread)
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while not all(w.ready for w in self.workers):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.idle_changed.wait(left)
+        return True
+
+    def shutdown(self) -> None:
+        self.stopping.set()
+        with self.lock:
+            for worker in self.workers:
+                worker.state.value = STOP
+                worker.inbox.put(None)
+        for worker in self.workers:
+            worker.process.join(timeout=3)
+            if worker.process.is_alive():
+                worker.process.kill()
+        self.outbox.put(None)
+
+    def _spawn(self, index: int) -> Worker:
+        inbox = self.ctx.Queue()
+        state, tokens = self.ctx.RawValue("i", RUN), self.ctx.RawValue("q", 0)
+        process = self.ctx.Process(
+            target=worker_main, args=(index, inbox, self.outbox, state, tokens, self.threads),
+            name=f"descent-worker-{index}", daemon=True,
+        )
+        process.start()
+        return Worker(index, process, inbox, state, tokens)
+
+    # -- jobs ------------------------------------------------------------------------------
+    def submit(self, run_id: str, config: dict[str, Any]) -> None:
+        with self.lock:
+            self.pending.append(Job(run_id, config))
+            self._dispatch()
+
+    def queued(self) -> int:
+        return len(self.pending)
+
+    def busy(self) -> int:
+        return sum(1 for w in self.workers if w.run_id)
+
+    def control(self, run_id: str, action: str) -> bool:
+        """Apply pause/resume/step/stop; False if the run is neither queued nor running here."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        with self.lock:
+            job = next((j for j in self.pending if j.run_id == run_id), None)
+            if job is not None:
+                if action == "stop":
+                    self.pending.remove(job)
+                    self.on_events([(run_id, "status", {"status": "stopped", "message": "stopped before it started"}),
+                                    (run_id, "done", {"status": "stopped", "summary": {}})])
+                else:
+                    job.paused = action in ("pause", "step")
+                    job.steps += action == "step"
+                return True
+            worker = next((w for w in self.workers if w.run_id == run_id), None)
+            if worker is None:
+                return False
+            if action == "stop":
+                worker.state.value = STOP
+            elif action == "pause":
+                worker.state.value = PAUSE
+            elif action == "resume":
+                worker.state.value = RUN
+            else:
+                worker.state.value = PAUSE
+                worker.tokens.value += 1
+            return True
+
+    def _dispatch(self) -> None:
+        for worker in self.workers:
+            if not self.pending:
+                return
+            if worker.ready and worker.run_id is None and worker.process.is_alive():
+                job = self.pending.popleft()
+                worker.tokens.value = job.steps
+                worker.state.value = PAUSE if job.paused else RUN
+                worker.run_id = job.run_id
+                worker.inbox.put((job.run_id, job.config))
+
+    # -- background threads ----------------------------------------------------------------
+    def _read_events(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                item = self.outbox.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            batch = []
+            while item is not None:
+                if item[0] in (READY, IDLE):
+                    self._worker_signal(*item)
+                else:
+                    batch.append(item)
+                if len(batch) >= MAX_BATCH:
+                    break
+                try:
+                    item = self.outbox.get_nowait()
+                except queue.Empty:
+                    item = None
+            if batch:
+                try:
+                    self.on_events(batch)
+                except Exception:
+                    log.exception("event handler failed")
+
+    def _worker_signal(self, signal: str, index: int, detail: Any) -> None:
+        with self.lock:
+            worker = next((w for w in self.workers if w.index == index), None)
+            if worker is None:
+                return
+            if signal == READY:
+                worker.ready = True
+            elif worker.run_id == detail:
+                worker.run_id = None
+            self._dispatch()
+            self.idle_changed.notify_all()
+
+    def _watch_workers(self) -> None:
+        while not self.stopping.wait(0.2):
+            with self.lock:
+                for i, worker in enumerate(self.workers):
+                    if worker.process.is_alive() or self.stopping.is_set():
+                        continue
+                    code = worker.process.exitcode
+                    log.warning("worker %d died (exit code %s) during run %s", worker.index, code, worker.run_id)
+                    if worker.run_id:
+                        message = f"the worker process died (exit code {code}); other runs are unaffected"
+                        self.on_events([(worker.run_id, "status", {"status": "failed", "message": message}),
+                                        (worker.run_id, "done", {"status": "failed", "summary": {}})])
+                    self.workers[i] = self._spawn(worker.index)

@@ -1,0 +1,42 @@
+"""The worker process: imports torch once, then trains one job at a time from its inbox."""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from typing import Any
+
+READY, IDLE = "__ready__", "__idle__"
+
+
+def worker_main(index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+    from engine.config import RunConfig
+    from engine.control import Control
+    from engine.events import wire
+    from engine.trainer import train
+
+    logging.basicConfig(level=os.environ.get("DESCENT_LOG_LEVEL", "WARNING"))
+    outbox.put((READY, index, os.getpid()))
+    while True:
+        job = inbox.get()
+        if job is None:
+            return
+        run_id, config = job
+        control = Control(state, tokens)
+        control.used = 0  # the pool zeroes tokens before handing over a job
+
+        def emit(event, run_id=run_id):
+            outbox.put((run_id, *wire(event)))
+
+        try:
+            train(RunConfig.model_validate(config), emit, control)
+        except Exception as exc:  # a bad job fails its run; the worker lives on for the next one
+            logging.getLogger(__name__).warning("run %s failed:\n%s", run_id, traceback.format_exc())
+            message = f"{type(exc).__name__}: {exc}"[:2000]
+            outbox.put((run_id, "status", {"status": "failed", "message": message}))
+            outbox.put((run_id, "done", {"status": "failed", "summary": {}}))
+        outbox.put((IDLE, index, run_id))

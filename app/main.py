@@ -1,0 +1,56 @@
+"""create_app(): the FastAPI application; its lifespan starts the store, the worker pool and the flusher."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.executor.pool import WorkerPool
+from app.routes import catalog, health, pages, runs
+from app.runs import RunManager
+from app.settings import Settings, get_settings
+from app.store import Store
+from app.stream import Hub
+from app.vendor import PLOTLY_JS
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        store = Store(settings.database_url)
+        interrupted = store.mark_interrupted()
+        if interrupted:
+            log.warning("marked %d runs interrupted: %s", len(interrupted), ", ".join(interrupted))
+        manager = RunManager(store, Hub(), settings.flush_interval_s)
+        pool = WorkerPool(settings.workers, manager.on_events, settings.threads_per_worker())
+        pool.start()
+        manager.start(pool)
+        app.state.settings, app.state.store, app.state.manager, app.state.pool = settings, store, manager, pool
+        try:
+            yield
+        finally:
+            pool.shutdown()
+            manager.stop()
+
+    app = FastAPI(
+        title="Descent", summary="a playground for neural-network optimizers, trained for real with PyTorch",
+        version="0.1.0", lifespan=lifespan,
+    )
+    # the plotly route comes before the static mount, which would otherwise answer 404 for it
+    app.add_api_route("/static/vendor/plotly.min.js", PLOTLY_JS, include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    for module in (health, catalog, runs, pages):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,120 @@
+"""The runs resource: create, list, read, stream events, export metrics, control, delete."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import BaseModel
+
+from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
+from app.settings import Settings
+from app.store import TERMINAL, public
+from app.stream import StreamEvent
+from engine.architecture import count_parameters
+from engine.config import ConfigError, Plan, RunConfig, resolve
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+
+class RunCreated(BaseModel):
+    id: str
+    status: str
+    total_steps: int
+    parameters: int
+
+
+class ControlRequest(BaseModel):
+    action: Literal["pause", "resume", "step", "stop"]
+
+
+def check(config: RunConfig, settings: Settings) -> tuple[Plan, int]:
+    """Everything that can be said about a config before a worker sees it: 422 naming each field."""
+    try:
+        plan = resolve(config)
+    except ConfigError as exc:
+        raise RequestValidationError([{**e, "loc": ["body", *e["loc"]]} for e in exc.errors]) from None
+    errors = []
+    if plan.total_steps > settings.max_steps:
+        field = "steps" if config.train.steps else "epochs"
+        errors.append({"loc": ["body", "train", field], "type": "limit",
+                       "msg": f"{plan.total_steps} steps is over this server's limit of {settings.max_steps}"})
+    parameters = count_parameters(plan)
+    if parameters > settings.max_parameters:
+        errors.append({"loc": ["body", "model", "params"], "type": "limit",
+                       "msg": f"the model has {parameters:,} parameters; this server allows {settings.max_parameters:,}"})
+    if errors:
+        raise RequestValidationError(errors)
+    return plan, parameters
+
+
+@router.post("", status_code=201)
+def create_run(config: RunConfig, manager: ManagerDep, settings: SettingsDep) -> RunCreated:
+    plan, parameters = check(config, settings)
+    if manager.executor.queued() >= settings.max_queued:
+        raise HTTPException(429, f"{settings.max_queued} runs are already waiting; try again when some finish")
+    row = manager.create(config, plan.total_steps)
+    return RunCreated(id=row.id, status=row.status, total_steps=plan.total_steps, parameters=parameters)
+
+
+@router.get("")
+def list_runs(store: StoreDep) -> list[dict[str, Any]]:
+    keys = ("id", "name", "status", "progress", "created")
+    return [{k: v for k, v in public(row).items() if k in keys} for row in store.list_runs()]
+
+
+@router.get("/{run_id}")
+def get_run(run: RunDep) -> dict[str, Any]:
+    return public(run)
+
+
+@router.get("/{run_id}/events", response_class=EventSourceResponse)
+async def run_events(
+    run: RunDep,
+    manager: ManagerDep,
+    last_event_id: Annotated[int | None, Header(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, description="replay from this event id (same as Last-Event-ID)")] = None,
+):
+    store = manager.store
+
+    async def stored(since: int) -> list[StreamEvent]:
+        rows = await run_in_threadpool(store.events_after, run.id, since)
+        return [StreamEvent(r.seq, r.kind, r.data) for r in rows]
+
+    async for event in manager.hub.follow(run.id, last_event_id or after or 0, stored):
+        if event is None:
+            yield ServerSentEvent(comment="keep-alive")
+        else:
+            yield ServerSentEvent(raw_data=event.data, event=event.kind, id=str(event.seq))
+
+
+@router.get("/{run_id}/metrics", response_model=None)
+def run_metrics(run: RunDep, store: StoreDep, format: Literal["json", "csv"] = "json") -> Response | dict:
+    rows = store.metrics(run.id)
+    if format == "json":
+        return {"id": run.id, "metrics": rows}
+    columns = ["step", "epoch", "time"] + sorted({k for r in rows for k in r} - {"step", "epoch", "time"})
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, restval="")
+    writer.writeheader()
+    writer.writerows(rows)
+    headers = {"Content-Disposition": f'attachment; filename="run-{run.id}-metrics.csv"'}
+    return Response(buffer.getvalue(), media_type="text/csv", headers=headers)
+
+
+@router.post("/{run_id}/control")
+def control_run(run: RunDep, body: ControlRequest, manager: ManagerDep) -> dict[str, str]:
+    if run.status in TERMINAL or not manager.control(run.id, body.action):
+        raise HTTPException(409, f"run '{run.id}' is {run.status}; only queued, running or paused runs take controls")
+    return {"id": run.id, "action": body.action}
+
+
+@router.delete("/{run_id}", status_code=204)
+def delete_run(run: RunDep, manager: ManagerDep) -> Response:
+    manager.delete(run.id)
+    return Response(status_code=204)

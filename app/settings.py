@@ -1,0 +1,31 @@
+"""All settings in one place; every field can be set from the environment with the DESCENT_ prefix."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DESCENT_", env_file=".env", extra="ignore")
+
+    database_url: str = Field("sqlite:///data/descent.db", description="any SQLAlchemy URL")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(2, ge=1, le=64, description="training processes kept warm; more runs queue")
+    torch_threads: int = Field(0, ge=0, description="threads per worker; 0 = cores / workers")
+    max_parameters: int = Field(5_000_000, ge=1, description="largest model a run may build")
+    max_steps: int = Field(1_000_000, ge=1, description="most optimizer steps in one run")
+    max_queued: int = Field(200, ge=1, description="runs waiting for a worker before POST is refused")
+    flush_interval_s: float = Field(0.25, gt=0, le=1.0, description="how often metrics reach the database")
+
+    def threads_per_worker(self) -> int:
+        return self.torch_threads or max(1, (os.cpu_count() or 1) // self.workers)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
