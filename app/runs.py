@@ -65,7 +65,7 @@ class RunManager:
     # -- events from the workers (reader thread) -------------------------------------------
     def on_events(self, batch: EventBatch) -> None:
         touched = set()
-        terminal = False
+        status_changed = False
         with self._lock:
             for run_id, kind, payload in batch:
                 stream = self.hub.get(run_id)
@@ -75,11 +75,11 @@ class RunManager:
                 self._events.append((run_id, event.seq, kind, event.data))
                 self._apply(run_id, kind, payload)
                 touched.add(run_id)
+                status_changed |= kind in ("status", "done")
                 if kind == "done":
                     stream.closed = True
-                    terminal = True
-        if terminal:
-            self.flush()  # a finished run is in the store before any client hears it is done
+        if status_changed:
+            self.flush()  # the store knows a run's new status before any client hears of it
         for run_id in touched:
             stream = self.hub.get(run_id)
             if stream is not None:

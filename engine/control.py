@@ -34,8 +34,9 @@ class Action(enum.Enum):
 
 class Control:
     def __init__(self, state: SharedInt | None = None, tokens: SharedInt | None = None, poll_s: float = 0.02):
-        self.state = state or Value(RUN)
-        self.tokens = tokens or Value(0)
+        # note: not `state or Value()`: a ctypes int holding 0 is falsy
+        self.state = Value(RUN) if state is None else state
+        self.tokens = Value(0) if tokens is None else tokens
         self.used = self.tokens.value
         self.poll_s = poll_s
 

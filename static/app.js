@@ -113,7 +113,7 @@
   const CHARTS = {
     loss: { title: "loss", traces: [["train_loss", COLORS.train], ["val_loss", COLORS.val], ["batch_loss", COLORS.batch, "dot"]] },
     acc: { title: "accuracy", traces: [["train_acc", COLORS.train], ["val_acc", COLORS.val]] },
-    lr: { title: "learning rate", traces: [["lr", COLORS.lr]] },
+    lr: { title: "learning rate", traces: [["lr", COLORS.lr]], log: true },
     grad: { title: "gradient norm (global)", traces: [["grad_norm", COLORS.grad]], log: true },
   };
   const CLASS_COLORS = ["#2563eb", "#ea580c", "#059669", "#db2777", "#7c3aed", "#ca8a04", "#0891b2", "#4b5563", "#dc2626", "#65a30d"];
@@ -121,9 +121,9 @@
 
   function layoutFor(title, log) {
     return {
-      title: { text: title, font: { size: 14 } }, margin: { l: 50, r: 12, t: 36, b: 36 }, height: 260,
+      title: { text: title, font: { size: 14 }, x: 0.02, xanchor: "left" }, margin: { l: 50, r: 12, t: 36, b: 40 }, height: 260,
       xaxis: { title: { text: "step" } }, yaxis: { type: log ? "log" : "linear" },
-      legend: { orientation: "h", y: -0.25 }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff",
+      legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff",
     };
   }
 

@@ -24,7 +24,7 @@ class DatasetParams(Params):
 class DataInfo:
     """What a network and a loss need to know of a data set, without generating it."""
 
-    kind: str  # points (2-D), vector, image, sequence
+    kind: str  # points (2-D), vector (1-D regression), image (C,H,W), signal (C,L), sequence (T,F)
     task: str  # classification or regression
     input_shape: tuple[int, ...]
     n_samples: int
@@ -83,3 +83,4 @@ def load(name: str, params: DatasetParams, seed: int) -> DataBundle:
 
 
 from engine.datasets import toy2d  # noqa: E402,F401  (registers entries)
+from engine.datasets import curves, images, signals, sequences  # noqa: E402,F401  (registers entries)

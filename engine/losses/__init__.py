@@ -30,4 +30,4 @@ def one_hot(n_classes: int) -> Callable[[torch.Tensor], torch.Tensor]:
     return lambda y: torch.nn.functional.one_hot(y, n_classes).float()
 
 
-from engine.losses import classification, regression  # noqa: E402,F401  (registers entries)
+from engine.losses import classification, margin, metric, regression  # noqa: E402,F401  (registers entries)

@@ -38,3 +38,27 @@ def bce(params: Params, info: DataInfo) -> Objective:
     return Objective(fn, info.n_classes, one_hot(info.n_classes), argmax_predict)
 
 
+@losses.add(
+    "nll", description="negative log-likelihood on log-softmax outputs (log-softmax sits inside the loss)",
+    tasks=CLASSIFICATION, formula=r"-\log p_y,\quad \log p = \mathrm{log\_softmax}(z)",
+)
+def nll(params: Params, info: DataInfo) -> Objective:
+    fn = lambda out, y: F.nll_loss(F.log_softmax(out, dim=-1), y)  # noqa: E731
+    return Objective(fn, info.n_classes, lambda y: y, argmax_predict)
+
+
+class KLParams(Params):
+    label_smoothing: float = Field(
+        0.1, ge=0.0, lt=1.0, description="target mass spread over all classes; 0 makes KL equal cross-entropy"
+    )
+
+
+@losses.add(
+    "kl_div", KLParams, "KL divergence from the (smoothed) label distribution to the softmax output",
+    tasks=CLASSIFICATION, formula=r"\sum_k q_k \log\frac{q_k}{p_k} = H(q, p) - H(q)",
+)
+def kl_div(params: KLParams, info: DataInfo) -> Objective:
+    k, eps = info.n_classes, params.label_smoothing
+    target = lambda y: one_hot(k)(y) * (1 - eps) + eps / k  # noqa: E731
+    fn = lambda out, q: F.kl_div(F.log_softmax(out, dim=-1), q, reduction="batchmean")  # noqa: E731
+    return Objective(fn, k, target, argmax_predict)

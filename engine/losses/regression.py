@@ -39,3 +39,28 @@ def huber(params: HuberParams, info: DataInfo) -> Objective:
     return _objective(lambda out, y: F.huber_loss(out, y, delta=params.delta), info)
 
 
+class SmoothL1Params(Params):
+    beta: float = Field(1.0, gt=0.0, description="where the loss turns from quadratic to linear")
+
+
+@losses.add("smooth_l1", SmoothL1Params, "Huber divided by β (Fast R-CNN's box loss); β = 1 equals huber",
+            tasks=BOTH, formula=r"\tfrac{0.5 e^2}{\beta}\ (|e|<\beta);\ |e|-\tfrac12\beta")
+def smooth_l1(params: SmoothL1Params, info: DataInfo) -> Objective:
+    return _objective(lambda out, y: F.smooth_l1_loss(out, y, beta=params.beta), info)
+
+
+@losses.add("msle", description="mean squared log error, for non-negative targets over large ranges "
+            "(values below 0 are clipped to 0, as Keras does)", tasks=["regression"],
+            formula=r"\frac{1}{m}\sum_i (\log(1+\hat y_i) - \log(1+y_i))^2")
+def msle(params: Params, info: DataInfo) -> Objective:
+    return _objective(lambda out, y: F.mse_loss(out.clamp_min(0).log1p(), y.clamp_min(0).log1p()), info)
+
+
+class MAPEParams(Params):
+    eps: float = Field(0.01, gt=0.0, le=1.0, description="floor on |y| so targets near 0 do not blow the loss up")
+
+
+@losses.add("mape", MAPEParams, "mean absolute percentage error (as a fraction): relative error",
+            tasks=["regression"], formula=r"\frac{1}{m}\sum_i \frac{|\hat y_i - y_i|}{\max(|y_i|, \epsilon)}")
+def mape(params: MAPEParams, info: DataInfo) -> Objective:
+    return _objective(lambda out, y: ((out - y).abs() / y.abs().clamp_min(params.eps)).mean(), info)

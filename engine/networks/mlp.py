@@ -1,4 +1,4 @@
-"""Fully connected networks: the perceptron (no hidden layer) and the MLP."""
+"""Fully connected networks: the perceptron (no hidden layer) and the MLP; `fc_layers` also serves as CNN heads."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from engine.networks import networks
 from engine.networks.activations import ActivationName, activations
 from engine.registry import Params
 
-FLAT_INPUTS = ["points", "vector", "image"]
+FLAT_INPUTS = ["points", "vector", "image", "signal"]
+Width = Annotated[int, Field(ge=1, le=4096)]
 
 
 class PerceptronParams(Params):
@@ -21,12 +22,28 @@ class PerceptronParams(Params):
 
 
 class MLPParams(Params):
-    hidden_layers: list[Annotated[int, Field(ge=1, le=4096)]] = Field(
+    hidden_layers: list[Width] = Field(
         [16, 16], min_length=1, max_length=16, description="width of each hidden layer"
     )
     activation: ActivationName = Field("relu", description="non-linearity after each hidden layer")
     batch_norm: bool = Field(False, description="BatchNorm1d before each activation")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="drop probability after each activation")
+
+
+def fc_layers(width_in: int, hidden_layers: list[int], out_features: int, activation: str = "relu",
+              batch_norm: bool = False, dropout: float = 0.0) -> list[nn.Module]:
+    """Linear → (BN) → activation → (dropout) per hidden width, then the output Linear (no activation)."""
+    layers: list[nn.Module] = []
+    for width in hidden_layers:
+        layers.append(nn.Linear(width_in, width))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(width))
+        layers.append(activations[activation].build())
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        width_in = width
+    layers.append(nn.Linear(width_in, out_features))
+    return layers
 
 
 def _in_features(info: DataInfo) -> int:
@@ -46,15 +63,6 @@ def perceptron(params: PerceptronParams, info: DataInfo, out_features: int) -> n
     accepts=FLAT_INPUTS,
 )
 def mlp(params: MLPParams, info: DataInfo, out_features: int) -> nn.Module:
-    layers: list[nn.Module] = [nn.Flatten()]
-    width_in = _in_features(info)
-    for width in params.hidden_layers:
-        layers.append(nn.Linear(width_in, width))
-        if params.batch_norm:
-            layers.append(nn.BatchNorm1d(width))
-        layers.append(activations[params.activation].build())
-        if params.dropout > 0:
-            layers.append(nn.Dropout(params.dropout))
-        width_in = width
-    layers.append(nn.Linear(width_in, out_features))
-    return nn.Sequential(*layers)
+    return nn.Sequential(nn.Flatten(), *fc_layers(
+        _in_features(info), params.hidden_layers, out_features, params.activation, params.batch_norm, params.dropout
+    ))

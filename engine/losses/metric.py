@@ -1,0 +1,82 @@
+"""Triplet margin loss for embedding nets: anchors, positives and negatives are drawn from the batch's labels.
+
+Accuracy comes from the nearest class centroid, with centroids tracked over the training batches.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from pydantic import Field
+
+from engine.datasets import DataInfo
+from engine.losses import Objective, losses
+from engine.registry import Params
+
+
+class TripletParams(Params):
+    embedding_dim: int = Field(16, ge=2, le=512, description="size of the embedding f(x) (the network's output)")
+    margin: float = Field(0.2, gt=0.0, le=10.0, description="α: how much closer the positive must be")
+    normalize: bool = Field(True, description="put embeddings on the unit sphere first (as FaceNet does)")
+
+
+def draw_triplets(y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """For every anchor with a partner, one random positive (same label) and one random negative.
+
+    A fixed-seed generator keeps the draw a function of the labels, so the val loss does not jitter.
+    """
+    same = y[:, None] == y[None, :]
+    eye = torch.eye(len(y), dtype=torch.bool, device=y.device)
+    gen = torch.Generator(device=y.device).manual_seed(0)
+    noise = torch.rand(len(y), len(y), generator=gen, device=y.device)
+    positive_ok, negative_ok = same & ~eye, ~same
+    anchors = torch.nonzero(positive_ok.any(1) & negative_ok.any(1)).flatten()
+    positives = (noise * positive_ok)[anchors].argmax(1)
+    negatives = (noise * negative_ok)[anchors].argmax(1)
+    return anchors, positives, negatives
+
+
+class Centroids:
+    """Running mean embedding per class, updated on training batches only (those carry gradients)."""
+
+    def __init__(self, n_classes: int, momentum: float = 0.9):
+        self.n_classes, self.momentum = n_classes, momentum
+        self.means: torch.Tensor | None = None
+
+    @torch.no_grad()
+    def update(self, embeddings: torch.Tensor, y: torch.Tensor) -> None:
+        if self.means is None:
+            self.means = torch.zeros(self.n_classes, embeddings.shape[1], device=embeddings.device)
+        for k in y.unique():
+            batch_mean = embeddings[y == k].mean(0)
+            self.means[k] = self.momentum * self.means[k] + (1 - self.momentum) * batch_mean
+
+    @torch.no_grad()
+    def predict(self, embeddings: torch.Tensor) -> torch.Tensor:
+        if self.means is None:
+            return torch.zeros(len(embeddings), dtype=torch.long, device=embeddings.device)
+        return torch.cdist(embeddings, self.means.to(embeddings.device)).argmin(1)
+
+
+@losses.add(
+    "triplet", TripletParams, "triplet margin loss: f(A) nearer to f(P) (same class) than to f(N) by α",
+    tasks=["classification"], formula=r"\max(\|f(A)-f(P)\|^2 - \|f(A)-f(N)\|^2 + \alpha, 0)",
+    suggested_model="siamese",
+)
+def triplet(params: TripletParams, info: DataInfo) -> Objective:
+    centroids = Centroids(info.n_classes)
+
+    def embed(out: torch.Tensor) -> torch.Tensor:
+        return F.normalize(out, dim=1) if params.normalize else out
+
+    def fn(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        z = embed(out)
+        if out.requires_grad:
+            centroids.update(z.detach(), y)
+        anchors, positives, negatives = draw_triplets(y)
+        if len(anchors) == 0:
+            return (out * 0).sum()  # no class appears twice in this batch: nothing to compare
+        a, p, n = z[anchors], z[positives], z[negatives]
+        return torch.relu((a - p).pow(2).sum(1) - (a - n).pow(2).sum(1) + params.margin).mean()
+
+    return Objective(fn, params.embedding_dim, lambda y: y, lambda out: centroids.predict(embed(out)))

@@ -1,0 +1,65 @@
+"""The CNN builder: a list of conv layers (1-D for signals, 2-D for images), pooling, BN, dropout, an FC head."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, model_validator
+from torch import nn
+
+from engine.datasets import DataInfo
+from engine.networks import networks
+from engine.networks.activations import ActivationName
+from engine.networks.conv import Padding, PoolName, Stack
+from engine.networks.mlp import Width, fc_layers
+from engine.registry import Params
+
+CONV_INPUTS = ["image", "signal"]
+
+
+class ConvLayer(Params):
+    channels: int = Field(16, ge=1, le=512, description="output channels (number of kernels)")
+    kernel_size: int = Field(3, ge=1, le=15, description="F: kernel width (square in 2-D)")
+    stride: int = Field(1, ge=1, le=8, description="S: step between kernel positions")
+    padding: Padding = Field("same", description="'same' keeps ⌈W/S⌉, 'valid' pads nothing, or P cells")
+
+    @model_validator(mode="after")
+    def _same_needs_odd(self) -> ConvLayer:
+        if self.padding == "same" and self.stride > 1 and self.kernel_size % 2 == 0:
+            raise ValueError("'same' padding with stride > 1 needs an odd kernel_size")
+        return self
+
+
+class CNNParams(Params):
+    conv_layers: list[ConvLayer] = Field(
+        default_factory=lambda: [ConvLayer(channels=16), ConvLayer(channels=32), ConvLayer(channels=32)],
+        min_length=1, max_length=12, description="convolutions in order; each is followed by BN, activation, pool",
+    )
+    pool: PoolName = Field("max", description="pooling after each conv layer (skipped once a map is 1 cell)")
+    pool_size: int = Field(2, ge=2, le=4, description="pooling window and stride")
+    batch_norm: bool = Field(False, description="batch norm after each convolution")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="drop probability in the fully connected head")
+    activation: ActivationName = Field("relu", description="non-linearity after each conv and hidden layer")
+    hidden_layers: list[Width] = Field(
+        [64], max_length=8, description="widths of the fully connected head before the output layer"
+    )
+
+
+def conv_body(params: CNNParams, info: DataInfo) -> Stack:
+    stack = Stack(info.input_shape)
+    for layer in params.conv_layers:
+        stack.conv(layer.channels, layer.kernel_size, layer.stride, layer.padding, bias=not params.batch_norm)
+        if params.batch_norm:
+            stack.norm()
+        stack.act(params.activation).pool(params.pool, params.pool_size)
+    return stack
+
+
+@networks.add(
+    "cnn", CNNParams, "convolutional network builder: conv layers, pooling, batch norm, a fully connected head",
+    accepts=CONV_INPUTS,
+)
+def cnn(params: CNNParams, info: DataInfo, out_features: int) -> nn.Module:
+    stack = conv_body(params, info)
+    head = fc_layers(stack.features, params.hidden_layers, out_features, params.activation, dropout=params.dropout)
+    return nn.Sequential(*stack.layers, nn.Flatten(), *head)

@@ -1,0 +1,100 @@
+"""Shared pieces of the convolutional networks: 1-D/2-D layer factories, the padding rules and size arithmetic.
+
+The rank (1-D or 2-D) comes from the data set's input_shape: (C, L) is a signal, (C, H, W) an image.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+from pydantic import Field
+from torch import nn
+
+from engine.networks.activations import activations
+
+PoolName = Literal["max", "avg", "none"]
+Padding = Union[Literal["same", "valid"], Annotated[int, Field(ge=0, le=8)]]
+
+
+def conv_out_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:
+    """The notes' formula ⌊(W − F + 2P)/S⌋ + 1."""
+    return (size - kernel_size + 2 * padding) // stride + 1
+
+
+def padding_amount(padding: Padding, kernel_size: int, stride: int) -> int | str:
+    """'valid' is 0; 'same' keeps ⌈W/S⌉ (PyTorch's own 'same' at stride 1, (k−1)/2 for odd k otherwise)."""
+    if padding == "valid":
+        return 0
+    if padding == "same":
+        return "same" if stride == 1 else (kernel_size - 1) // 2
+    return padding
+
+
+def conv_cls(rank: int) -> type[nn.Module]:
+    return (nn.Conv1d, nn.Conv2d)[rank - 1]
+
+
+def norm_cls(rank: int) -> type[nn.Module]:
+    return (nn.BatchNorm1d, nn.BatchNorm2d)[rank - 1]
+
+
+def pool_cls(kind: PoolName, rank: int) -> type[nn.Module]:
+    return {"max": (nn.MaxPool1d, nn.MaxPool2d), "avg": (nn.AvgPool1d, nn.AvgPool2d)}[kind][rank - 1]
+
+
+def global_pool(rank: int) -> nn.Module:
+    return nn.Sequential((nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)[rank - 1](1), nn.Flatten())
+
+
+def conv_unit(rank: int, c_in: int, c_out: int, kernel_size: int, stride: int = 1, batch_norm: bool = True,
+              activation: str = "relu") -> nn.Sequential:
+    """conv → (batch norm) → activation, with 'same'-style padding; the bias is dropped when BN follows."""
+    conv = conv_cls(rank)(c_in, c_out, kernel_size, stride, padding=(kernel_size - 1) // 2, bias=not batch_norm)
+    layers = [conv, norm_cls(rank)(c_out)] if batch_norm else [conv]
+    return nn.Sequential(*layers, activations[activation].build())
+
+
+class Stack:
+    """Builds a conv stack layer by layer, tracking channels and spatial size so that pools and heads fit."""
+
+    def __init__(self, input_shape: tuple[int, ...]):
+        self.channels, *spatial = input_shape
+        self.size = list(spatial)
+        self.rank = len(self.size)
+        if self.rank not in (1, 2):
+            raise ValueError(f"convolutions need (C, L) or (C, H, W) inputs, not {input_shape}")
+        self.layers: list[nn.Module] = []
+
+    def conv(self, channels: int, kernel_size: int = 3, stride: int = 1, padding: Padding = "same",
+             bias: bool = True) -> Stack:
+        amount = padding_amount(padding, kernel_size, stride)
+        pad = (kernel_size - 1) // 2 if amount == "same" else amount
+        new_size = [math.ceil(s / stride) if amount == "same" else conv_out_size(s, kernel_size, stride, pad)
+                    for s in self.size]
+        if min(new_size) < 1:
+            raise ValueError(f"a {kernel_size}-wide kernel with padding {padding} does not fit a "
+                             f"{'×'.join(map(str, self.size))} input; use padding 'same' or fewer layers")
+        self.layers.append(conv_cls(self.rank)(self.channels, channels, kernel_size, stride, amount, bias=bias))
+        self.channels, self.size = channels, new_size
+        return self
+
+    def norm(self) -> Stack:
+        self.layers.append(norm_cls(self.rank)(self.channels))
+        return self
+
+    def act(self, name: str) -> Stack:
+        self.layers.append(activations[name].build())
+        return self
+
+    def pool(self, kind: PoolName = "max", size: int = 2) -> Stack:
+        # a pool that would shrink a map below one cell is skipped: deep stacks still fit tiny images
+        if kind != "none" and min(self.size) >= size:
+            self.layers.append(pool_cls(kind, self.rank)(size))
+            self.size = [s // size for s in self.size]
+        return self
+
+    @property
+    def features(self) -> int:
+        """Inputs to a fully connected head after flattening."""
+        return self.channels * math.prod(self.size)

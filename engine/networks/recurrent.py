@@ -1,0 +1,84 @@
+"""Recurrent networks, many-to-one: RNN (tanh), LSTM and GRU over a sequence, a linear head on the end state.
+
+A signal (C, L) is read as L time steps of C features, so MNIST-1D is 40 steps of one value.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+from pydantic import Field
+from torch import nn
+
+from engine.datasets import DataInfo
+from engine.networks import networks
+from engine.registry import Params
+
+SEQUENCE_INPUTS = ["sequence", "signal"]
+
+
+class RecurrentParams(Params):
+    hidden_size: int = Field(64, ge=1, le=1024, description="units in the hidden state h")
+    num_layers: int = Field(1, ge=1, le=8, description="stacked recurrent layers")
+    bidirectional: bool = Field(False, description="also read the sequence backwards")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout between stacked layers")
+    output: Literal["last", "mean"] = Field(
+        "last", description="many-to-one: the final hidden state, or the mean of the outputs over time"
+    )
+
+
+class RNNParams(RecurrentParams):
+    nonlinearity: Literal["tanh", "relu"] = Field("tanh", description="activation of the hidden state")
+
+
+def steps_and_features(info: DataInfo) -> tuple[int, int]:
+    """(time steps, features per step) of a sequence (T, F) or a signal (C, L)."""
+    first, second = info.input_shape
+    return (second, first) if info.kind == "signal" else (first, second)
+
+
+class Recurrent(nn.Module):
+    def __init__(self, core: nn.RNNBase, transpose: bool, output: str, out_features: int):
+        super().__init__()
+        self.core, self.transpose, self.output = core, transpose, output
+        directions = 2 if core.bidirectional else 1
+        self.head = nn.Linear(core.hidden_size * directions, out_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.transpose:
+            x = x.transpose(1, 2)
+        outputs, hidden = self.core(x)
+        if self.output == "mean":
+            return self.head(outputs.mean(1))
+        if isinstance(hidden, tuple):  # an LSTM's (h, c)
+            hidden = hidden[0]
+        # the last layer's final state, both directions: the backward one has read the whole sequence too
+        directions = 2 if self.core.bidirectional else 1
+        return self.head(hidden[-directions:].transpose(0, 1).reshape(len(x), -1))
+
+
+_CELLS = {
+    "rnn": (nn.RNN, RNNParams, "Elman RNN: h = tanh(W x + U h); gradients vanish over long gaps",
+            r"h_t = \tanh(W x_t + U h_{t-1} + b)"),
+    "lstm": (nn.LSTM, RecurrentParams, "LSTM: input, forget and output gates guard a cell state",
+             r"c_t = f_t \odot c_{t-1} + i_t \odot g_t,\ h_t = o_t \odot \tanh(c_t)"),
+    "gru": (nn.GRU, RecurrentParams, "GRU: reset and update gates, no separate cell state",
+            r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"),
+}
+
+
+def _builder(cell: type[nn.RNNBase]):
+    def build(params: RecurrentParams, info: DataInfo, out_features: int) -> nn.Module:
+        _, features = steps_and_features(info)
+        extra = {"nonlinearity": params.nonlinearity} if isinstance(params, RNNParams) else {}
+        core = cell(features, params.hidden_size, params.num_layers, batch_first=True,
+                    dropout=params.dropout if params.num_layers > 1 else 0.0,
+                    bidirectional=params.bidirectional, **extra)
+        return Recurrent(core, info.kind == "signal", params.output, out_features)
+
+    return build
+
+
+for _name, (_cell, _params, _text, _formula) in _CELLS.items():
+    networks.add(_name, _params, _text, accepts=SEQUENCE_INPUTS, formula=_formula)(_builder(_cell))

@@ -1,0 +1,86 @@
+"""A Transformer encoder for sequences: multi-head self-attention blocks; the last attention map is kept.
+
+After each forward, `model.attention` holds the last layer's weights, (batch, heads, T, T), rows summing to 1.
+"""
+
+from __future__ import annotations
+
+import torch
+from pydantic import Field, model_validator
+from torch import nn
+
+from engine.datasets import DataInfo
+from engine.networks import networks
+from engine.networks.recurrent import SEQUENCE_INPUTS, steps_and_features
+from engine.registry import Params
+
+
+class TransformerParams(Params):
+    num_layers: int = Field(2, ge=1, le=8, description="encoder layers")
+    d_model: int = Field(32, ge=4, le=512, description="width of every token's vector")
+    nhead: int = Field(4, ge=1, le=16, description="attention heads (must divide d_model)")
+    dim_feedforward: int = Field(64, ge=4, le=2048, description="hidden width of each layer's feed-forward part")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _heads_divide(self) -> TransformerParams:
+        if self.d_model % self.nhead:
+            raise ValueError(f"nhead ({self.nhead}) must divide d_model ({self.d_model})")
+        return self
+
+
+class EncoderLayer(nn.Module):
+    """Pre-norm encoder layer (trains without warm-up, unlike post-norm) that keeps its attention weights."""
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int, dropout: float):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.attn = nn.MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=True)
+        self.feed_forward = nn.Sequential(
+            nn.Linear(d_model, dim_feedforward), nn.GELU(), nn.Dropout(dropout), nn.Linear(dim_feedforward, d_model)
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.attention: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.norm1(x)
+        out, weights = self.attn(h, h, h, need_weights=True, average_attn_weights=False)
+        self.attention = weights.detach()
+        x = x + self.dropout(out)
+        return x + self.dropout(self.feed_forward(self.norm2(x)))
+
+
+class Transformer(nn.Module):
+    def __init__(self, params: TransformerParams, info: DataInfo, out_features: int):
+        super().__init__()
+        steps, features = steps_and_features(info)
+        self.transpose = info.kind == "signal"
+        self.embed = nn.Linear(features, params.d_model)
+        # learned positions: attention alone is blind to order
+        self.position = nn.Parameter(0.02 * torch.randn(1, steps, params.d_model))
+        self.layers = nn.ModuleList(
+            EncoderLayer(params.d_model, params.nhead, params.dim_feedforward, params.dropout)
+            for _ in range(params.num_layers)
+        )
+        self.norm = nn.LayerNorm(params.d_model)
+        self.head = nn.Linear(params.d_model, out_features)
+
+    @property
+    def attention(self) -> torch.Tensor | None:
+        return self.layers[-1].attention
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.transpose:
+            x = x.transpose(1, 2)
+        h = self.embed(x) + self.position
+        for layer in self.layers:
+            h = layer(h)
+        return self.head(self.norm(h).mean(1))
+
+
+@networks.add(
+    "transformer", TransformerParams, "Transformer encoder: multi-head self-attention over the time steps",
+    accepts=SEQUENCE_INPUTS, formula=r"\mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V",
+)
+def transformer(params: TransformerParams, info: DataInfo, out_features: int) -> nn.Module:
+    return Transformer(params, info, out_features)

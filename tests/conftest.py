@@ -1,0 +1,93 @@
+"""Shared fixtures: an in-process app with its worker pool, and a real uvicorn server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MOONS_RUN = {
+    "dataset": {"name": "moons"},
+    "model": {"name": "mlp"},
+    "loss": {"name": "cross_entropy"},
+    "optimizer": {"name": "adam", "params": {"lr": 0.01}},
+    "train": {"steps": 400, "batch_size": 32},
+}
+
+
+def run_config(**overrides) -> dict:
+    """MOONS_RUN with top-level sections replaced and train settings merged."""
+    config = {**MOONS_RUN, **{k: v for k, v in overrides.items() if k != "train"}}
+    config["train"] = {**MOONS_RUN["train"], **overrides.get("train", {})}
+    return config
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def client(tmp_path_factory) -> TestClient:
+    from app.main import create_app
+    from app.settings import Settings
+
+    db = tmp_path_factory.mktemp("db") / "descent.db"
+    settings = Settings(database_url=f"sqlite:///{db}", workers=2, torch_threads=1, max_steps=100_000,
+                        max_parameters=1_000_000)
+    with TestClient(create_app(settings)) as test_client:
+        assert test_client.app.state.pool.wait_ready(120)
+        yield test_client
+
+
+def finish(client: TestClient, run_id: str, timeout: float = 120.0) -> dict:
+    from app.store import TERMINAL
+
+    return wait_for(lambda: (r := client.get(f"/api/runs/{run_id}").json())["status"] in TERMINAL and r, timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> str:
+    """A real uvicorn process, as the README starts it; yields its base URL."""
+    port = free_port()
+    db = tmp_path_factory.mktemp("live") / "descent.db"
+    env = {**os.environ, "DESCENT_DATABASE_URL": f"sqlite:///{db}", "DESCENT_WORKERS": "2", "DESCENT_TORCH_THREADS": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy():
+        try:
+            return httpx.get(base + "/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return process.poll() is not None and pytest.fail("uvicorn exited at start")
+
+    wait_for(healthy, timeout=90, interval=0.2)
+    yield base
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
