@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from engine.datasets import DataInfo, data_info, datasets, split_sizes
@@ -17,6 +18,7 @@ from engine.probes import probes
 from engine.registry import Params, Registry
 from engine.regularizers import regularizers
 from engine.schedules import schedules
+from engine.tricks import SHAPED_KINDS, Augmentation, EarlyStopping
 
 DEFAULT_STEPS = 500
 
@@ -37,6 +39,12 @@ class TrainSettings(BaseModel):
     seed: int = Field(0, ge=0, le=2**31 - 1)
     eval_every: int = Field(10, ge=1, le=1_000_000, description="log metrics every this many steps")
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    # training tricks (engine/tricks.py says why they live here and not in a registry); all off by default
+    early_stopping: EarlyStopping | None = Field(None, description="stop when the val loss stops improving")
+    clip_grad_norm: float | None = Field(None, gt=0.0, le=1e6, description="rescale gradients whose global norm exceeds this")
+    clip_grad_value: float | None = Field(None, gt=0.0, le=1e6, description="clamp each gradient component to [−v, v]")
+    mixup_alpha: float = Field(0.0, ge=0.0, le=10.0, description="mixup: λ ~ Beta(α, α); 0 = off")
+    augment: Augmentation | None = Field(None, description="random flips, shifts and noise on training batches")
 
     @model_validator(mode="after")
     def _one_length(self) -> TrainSettings:
@@ -130,6 +138,9 @@ def resolve(config: RunConfig) -> Plan:
 
     info = data_info(names["dataset"], parsed["dataset"])
     _check_pairings(names, info, errors)
+    _check_augmentation(config.train, info, errors)
+    if not errors and {"model", "loss"} <= parsed.keys():
+        _check_model_builds(names, parsed, info, errors)
     n_train = split_sizes(info.n_samples, parsed["dataset"])[0]
     train = config.train
     batch_size = n_train if train.batch_size == "full" else train.batch_size
@@ -168,3 +179,24 @@ def _check_pairings(names: dict[str, str], info: DataInfo, errors: list) -> None
             errors.append(_error(
                 ("loss", "name"), f"loss '{names['loss']}' is for {' or '.join(tasks)}; '{names['dataset']}' is {info.task}"
             ))
+
+
+def _check_augmentation(train: TrainSettings, info: DataInfo, errors: list) -> None:
+    augment = train.augment
+    if augment is None or info.kind in SHAPED_KINDS:
+        return
+    for knob in ("flip", "shift"):
+        if getattr(augment, knob):
+            errors.append(_error(("train", "augment", knob), f"{knob} needs image or signal data, not {info.kind}"))
+
+
+def _check_model_builds(names: dict[str, str], parsed: dict[str, Params], info: DataInfo, errors: list) -> None:
+    """Build the network on the meta device (no memory, no init cost) and push a batch through it,
+    so a layer stack that does not fit the data set's shape is a config error, not a failed run."""
+    objective = losses[names["loss"]].build(parsed["loss"], info)
+    try:
+        with torch.device("meta"):
+            model = networks[names["model"]].build(parsed["model"], info, objective.out_features)
+            model.eval()(torch.empty(2, *info.input_shape))
+    except (ValueError, RuntimeError) as exc:
+        errors.append(_error(("model", "params"), f"this network does not fit '{names['dataset']}': {exc}"))

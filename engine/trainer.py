@@ -20,6 +20,7 @@ from engine.networks import networks
 from engine.optimizers import optimizers
 from engine.regularizers import regularizers
 from engine.schedules import build_factor
+from engine.tricks import BatchTricks, EarlyStopper, clip_gradients
 
 log = logging.getLogger(__name__)
 EVAL_CHUNK = 4096
@@ -89,9 +90,13 @@ def train(config: RunConfig, emit: Callable[[Event], None], control: Control | N
     optimizer = optimizers[plan.names["optimizer"]].build(plan.params["optimizer"], model.parameters())
     factor = build_factor(plan.names["schedule"], plan.params["schedule"], plan.total_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    observe = getattr(factor, "observe", None)  # reduce-on-plateau listens to the val loss
     penalty = None
     if "regularization" in plan.names:
         penalty = regularizers[plan.names["regularization"]].build(plan.params["regularization"])
+    tricks = BatchTricks(settings.augment, settings.mixup_alpha, settings.seed, device)
+    stopper = EarlyStopper(settings.early_stopping) if settings.early_stopping else None
+    parameters = [p for p in model.parameters() if p.requires_grad]
     context = probes.ProbeContext(data, objective, plan.total_steps, settings.eval_every)
     runners = [probes.build(name, params, context) for name, params in plan.probes]
 
@@ -109,8 +114,8 @@ def train(config: RunConfig, emit: Callable[[Event], None], control: Control | N
     window_sum = torch.zeros((), device=device)
     window_count = 0
 
-    def log_point(step: int, lr: float, gnorm: float | None) -> bool:
-        """Evaluate, emit metrics and due probes; return False when the run has diverged."""
+    def log_point(step: int, lr: float, gnorm: float | None) -> str | None:
+        """Evaluate, emit metrics and due probes; return why training must end ("diverged", "early_stop"), if so."""
         nonlocal window_sum, window_count, last
         train_loss, train_acc = evaluate(model, objective, x_seen, y_seen)
         val_loss, val_acc = evaluate(model, objective, data.x_val, data.y_val)
@@ -127,18 +132,36 @@ def train(config: RunConfig, emit: Callable[[Event], None], control: Control | N
         last = values
         if math.isfinite(val_loss) and val_loss < best["val_loss"]:
             best.update(val_loss=val_loss, step=step)
-        finite = all(v is None or math.isfinite(v) for v in values.values())
-        if finite:
-            for runner in runners:
-                if step % runner.every == 0 or step == plan.total_steps:
-                    reading = runner.read(model, step)
-                    if reading is not None:
-                        emit(Probe(step, runner.name, reading))
-        return finite
+        if not all(v is None or math.isfinite(v) for v in values.values()):
+            return "diverged"
+        for runner in runners:
+            if step % runner.every == 0 or step == plan.total_steps:
+                reading = runner.read(model, step)
+                if reading is not None:
+                    emit(Probe(step, runner.name, reading))
+        if observe is not None:
+            observe(val_loss)
+        if stopper is not None and stopper.should_stop(val_loss):
+            return "early_stop"
+        return None
 
-    status, message = "completed", ""
+    def closure() -> torch.Tensor:
+        """Forward and backward on this step's `inputs` (set in the loop below). Every optimizer is stepped
+        as step(closure): most call it once, L-BFGS several times, and each call sees the same batch."""
+        nonlocal gnorm
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_of(model(inputs))
+        if penalty is not None:
+            loss = loss + penalty(model)
+        loss.backward()
+        if due:
+            gnorm = grad_norm(model)  # before clipping: exploding gradients stay visible
+        clip_gradients(parameters, settings.clip_grad_value, settings.clip_grad_norm)
+        return loss
+
+    status, message, early_stopped = "completed", "", False
     step = 0
-    if not log_point(0, optimizer.param_groups[0]["lr"], None):
+    if log_point(0, optimizer.param_groups[0]["lr"], None) == "diverged":
         status, message = "diverged", "the untrained model's loss is not finite"
     while status == "completed" and step < plan.total_steps:
         action = control.checkpoint(emit)
@@ -148,27 +171,28 @@ def train(config: RunConfig, emit: Callable[[Event], None], control: Control | N
         step += 1
         index = batches.next()
         xb, yb = (x_train, y_train) if index is None else (x_train[index], y_train[index])
-        output = model(xb)
-        loss = objective.fn(output, yb)
-        if penalty is not None:
-            loss = loss + penalty(model)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        inputs, loss_of = tricks.prepare(xb, yb, objective.fn)
         due = step % settings.eval_every == 0 or step == plan.total_steps or action is Action.SINGLE_STEP
-        gnorm = grad_norm(model) if due else None
+        gnorm = None
         lr = optimizer.param_groups[0]["lr"]
-        optimizer.step()
+        loss = optimizer.step(closure)
         scheduler.step()
         window_sum += loss.detach()
         window_count += 1
-        if due and not log_point(step, lr, gnorm):
+        ending = log_point(step, lr, gnorm) if due else None
+        if ending == "diverged":
             status, message = "diverged", f"loss became non-finite at step {step} (lr {lr:g}); try a smaller lr"
+        elif ending == "early_stop":
+            early_stopped = True
+            message = (f"early stopping at step {step}: no better val loss in "
+                       f"{settings.early_stopping.patience} evaluations (best at step {best['step']})")
+            break
 
     seconds = round(time.perf_counter() - started, 3)
     summary = {**{k: v for k, v in last.items() if v is not None}, "steps": step, "seconds": seconds,
                "best_val_loss": best["val_loss"] if math.isfinite(best["val_loss"]) else None,
-               "best_step": best["step"]}
-    if status != "completed":
+               "best_step": best["step"], "early_stopped": early_stopped}
+    if message:
         emit(Status(status, message))
     log.info("run %s after %d steps in %.2fs", status, step, seconds)
     done = Done(status, summary)

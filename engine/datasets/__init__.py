@@ -72,14 +72,28 @@ def load(name: str, params: DatasetParams, seed: int) -> DataBundle:
     n = len(x)
     parts = [(0, n_train), (n_train, n_train + n_val), (n_train + n_val, n)]
     (xtr, ytr), (xva, yva), (xte, yte) = [(x[a:b], y[a:b]) for a, b in parts]
+    info = entry.meta["info"](params)
     mean: torch.Tensor | float = 0.0
     std: torch.Tensor | float = 1.0
     if params.normalize:
         # note: statistics come from the training part only, so nothing leaks from val/test
-        mean = xtr.mean(dim=0, keepdim=True)
-        std = xtr.std(dim=0, keepdim=True).clamp_min(1e-6)
+        dims = normalization_dims(info.kind, xtr.dim())
+        mean = xtr.mean(dim=dims, keepdim=True)
+        std = xtr.std(dim=dims, keepdim=True)
+        # a feature that is constant in training (a blank corner pixel) is centred, not blown up by 1/ε
+        std = torch.where(std > 1e-6, std, torch.ones_like(std))
         xtr, xva, xte = [(part - mean) / std for part in (xtr, xva, xte)]
-    return DataBundle(entry.meta["info"](params), xtr, ytr, xva, yva, xte, yte, mean, std)
+    return DataBundle(info, xtr, ytr, xva, yva, xte, yte, mean, std)
+
+
+def normalization_dims(kind: str, ndim: int) -> tuple[int, ...]:
+    """Axes the z-score averages over: samples, plus positions for images and signals (per channel)
+    and time steps for sequences (per feature), so a statistic is never taken from one pixel alone."""
+    if kind in ("image", "signal"):
+        return (0, *range(2, ndim))
+    if kind == "sequence":
+        return tuple(range(ndim - 1))
+    return (0,)
 
 
 from engine.datasets import toy2d  # noqa: E402,F401  (registers entries)

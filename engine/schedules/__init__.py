@@ -29,7 +29,13 @@ class DecayParams(ScheduleParams):
 def with_warmup(factor: Factor, warmup_steps: int) -> Factor:
     if warmup_steps == 0:
         return factor
-    return lambda step: min(1.0, (step + 1) / warmup_steps) * factor(max(0, step - warmup_steps))
+
+    def warmed(step: int) -> float:
+        return min(1.0, (step + 1) / warmup_steps) * factor(max(0, step - warmup_steps))
+
+    if hasattr(factor, "observe"):
+        warmed.observe = factor.observe  # type: ignore[attr-defined]  (plateau still hears the val loss)
+    return warmed
 
 
 @schedules.add("constant", ScheduleParams, "the same lr throughout", formula=r"\eta_t = \eta_0")
@@ -88,4 +94,8 @@ def cosine(params: CosineParams, total_steps: int) -> Factor:
 
 
 def build_factor(name: str, params: ScheduleParams, total_steps: int) -> Factor:
+    """The factor on the base lr at each step; one with an `observe(val_loss)` method wants the val loss."""
     return with_warmup(schedules[name].build(params, total_steps), params.warmup_steps)
+
+
+from engine.schedules import modern  # noqa: E402,F401  (registers entries)
