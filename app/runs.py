@@ -10,7 +10,7 @@ from typing import Any
 
 from app.executor import EventBatch, Executor
 from app.store import TERMINAL, RunRow, Store
-from app.stream import Hub
+from app.stream import Hub, StreamEvent
 from engine.config import RunConfig
 from engine.events import dumps
 
@@ -61,6 +61,13 @@ class RunManager:
             self._updates.pop(run_id, None)
             self._events = [e for e in self._events if e[0] != run_id]
         self.store.delete_run(run_id)
+
+    def snapshot(self, run_id: str) -> list[StreamEvent]:
+        """Every event of a run so far: from memory while it is live, else from the store."""
+        stream = self.hub.get(run_id)
+        if stream is not None and stream.first_seq == 1:
+            return stream.after(0)
+        return [StreamEvent(r.seq, r.kind, r.data) for r in self.store.events_after(run_id, 0)]
 
     # -- events from the workers (reader thread) -------------------------------------------
     def on_events(self, batch: EventBatch) -> None:

@@ -150,10 +150,48 @@
       });
     }
 
+    async load() {
+      const response = await fetch(`/api/runs/${this.root.dataset.run}/history?max_points=2000`);
+      const history = await response.json();
+      this.lastId = history.last_event_id;
+      for (const [key, spec] of Object.entries(CHARTS)) {
+        const div = this.root.querySelector(`[data-chart=${key}]`);
+        const update = { x: [], y: [] };
+        spec.traces.forEach(([name]) => {
+          const s = history.series[name];
+          update.x.push(s ? s.step : []);
+          update.y.push(s ? s.value : []);
+        });
+        Plotly.restyle(div, update, spec.traces.map((_, i) => i));
+      }
+      for (const probe of Object.values(history.probes)) this.onProbe(probe);
+      const loss = history.series.train_loss;
+      if (loss && this.total) this.setProgress(loss.step[loss.step.length - 1]);
+      if (this.root.dataset.terminal !== "true") this.follow();
+    }
+
+    follow() {
+      // htmx-ext-sse owns the connection (and its reconnects); every new source gets our listeners
+      this.root.addEventListener("htmx:sseOpen", (event) => this.attach(event.detail.source));
+      this.root.setAttribute("hx-ext", "sse");
+      this.root.setAttribute("sse-connect", `/api/runs/${this.root.dataset.run}/events?after=${this.lastId}`);
+      this.root.setAttribute("sse-close", "done");
+      htmx.process(this.root);
+    }
+
+    setProgress(step) {
+      const bar = document.getElementById("run-progress");
+      if (bar && this.total) bar.style.width = Math.min(100, (100 * step) / this.total).toFixed(1) + "%";
+    }
+
     attach(source) {
       for (const kind of ["metrics", "probe", "status", "done"]) {
         source.addEventListener(kind, (event) => this.receive(kind, event));
       }
+      // when the run ends the server renders the header again, with its summary and exports
+      source.addEventListener("done", () => {
+        htmx.ajax("GET", `/runs/${this.root.dataset.run}?fragment=header`, { target: "#run-header", swap: "outerHTML" });
+      });
     }
 
     receive(kind, event) {
@@ -176,10 +214,7 @@
           }
         });
       }
-      if (this.total) {
-        const bar = document.getElementById("run-progress");
-        if (bar) bar.style.width = Math.min(100, (100 * m.step) / this.total).toFixed(1) + "%";
-      }
+      this.setProgress(m.step);
       this.schedule();
     }
 
@@ -268,10 +303,7 @@
     const root = document.getElementById("live");
     if (root) {
       const view = (window.descentRun = new RunView(root));
-      // htmx-ext-sse owns the connection (and its reconnects); every new source gets our listeners
-      root.addEventListener("htmx:sseOpen", (event) => view.attach(event.detail.source));
-      const source = htmx.find(root) && root["htmx-internal-data"] && root["htmx-internal-data"].sseEventSource;
-      if (source && source.readyState === EventSource.OPEN) view.attach(source);
+      view.load();
     }
   }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response
@@ -12,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import BaseModel
 
+from app import downsample
 from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
 from app.settings import Settings
 from app.store import TERMINAL, public
@@ -105,6 +107,30 @@ def run_metrics(run: RunDep, store: StoreDep, format: Literal["json", "csv"] = "
     writer.writerows(rows)
     headers = {"Content-Disposition": f'attachment; filename="run-{run.id}-metrics.csv"'}
     return Response(buffer.getvalue(), media_type="text/csv", headers=headers)
+
+
+@router.get("/{run_id}/history")
+async def run_history(
+    run: RunDep, manager: ManagerDep, max_points: Annotated[int, Query(ge=10, le=1_000_000)] = 2000
+) -> dict[str, Any]:
+    """What a chart needs to open a run: metrics downsampled per series (extremes and last point kept),
+    the latest reading of each probe, and the event id to follow the live stream from."""
+    events = await run_in_threadpool(manager.snapshot, run.id)
+    rows, probes = [], {}
+    for event in events:
+        if event.kind == "metrics":
+            payload = json.loads(event.data)
+            rows.append({"step": payload["step"], "epoch": payload["epoch"], "time": payload["time"], **payload["values"]})
+        elif event.kind == "probe":
+            reading = json.loads(event.data)
+            # fields sent once (the data set's points) stay under the later readings
+            earlier = probes.get(reading["name"], {}).get("data", {})
+            probes[reading["name"]] = {**reading, "data": {**earlier, **reading["data"]}}
+    return {
+        "id": run.id, "last_event_id": events[-1].seq if events else 0, "points": len(rows),
+        "series": await run_in_threadpool(downsample.series, rows, max_points),
+        "probes": probes,
+    }
 
 
 @router.post("/{run_id}/control")

@@ -15,16 +15,31 @@ initializers = Registry("initializer")
 WEIGHTED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 
+def _weights_and_biases(module: nn.Module) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """The matrices an initializer sets and the biases it zeroes, for linear, conv, recurrent and attention layers."""
+    if isinstance(module, WEIGHTED):
+        return [module.weight], [module.bias] if module.bias is not None else []
+    if isinstance(module, nn.RNNBase):
+        # every gate's input and recurrent matrix: a zero init of an LSTM is as symmetric as an MLP's
+        named = dict(module.named_parameters(recurse=False))
+        return ([p for n, p in named.items() if n.startswith("weight_")],
+                [p for n, p in named.items() if n.startswith("bias_")])
+    if isinstance(module, nn.MultiheadAttention) and module.in_proj_weight is not None:
+        return [module.in_proj_weight], [module.in_proj_bias] if module.in_proj_bias is not None else []
+    return [], []
+
+
 def _apply(weight_fn: Callable[[torch.Tensor], None]) -> Callable[[nn.Module], None]:
-    """Apply weight_fn to every linear/conv weight, and zero the biases (as the notes do)."""
+    """Apply weight_fn to every weight matrix or kernel, and zero the biases (as the notes do)."""
 
     @torch.no_grad()
     def init(model: nn.Module) -> None:
         for module in model.modules():
-            if isinstance(module, WEIGHTED):
-                weight_fn(module.weight)
-                if module.bias is not None:
-                    module.bias.zero_()
+            weights, biases = _weights_and_biases(module)
+            for weight in weights:
+                weight_fn(weight)
+            for bias in biases:
+                bias.zero_()
 
     return init
 
