@@ -8,7 +8,8 @@ ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    DESCENT_DATABASE_URL=sqlite:////data/descent.db
+    DESCENT_DATABASE_URL=sqlite:////data/descent.db \
+    DESCENT_HOST=0.0.0.0
 
 WORKDIR /app
 COPY requirements.txt .
@@ -31,4 +32,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
 
-CMD ["python", "-m", "uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000"]
+# python -m app refuses to listen on 0.0.0.0 unless DESCENT_TOKEN is set
+CMD ["python", "-m", "app"]

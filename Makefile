@@ -9,7 +9,7 @@ PORT ?= $(or $(DESCENT_PORT),8000)
 .PHONY: run test setup setup-dev chromium lint
 
 run: setup
-	$(PY) -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+	DESCENT_HOST=$(HOST) DESCENT_PORT=$(PORT) $(PY) -m app
 
 test: setup-dev chromium
 	$(PY) -m pytest

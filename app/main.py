@@ -9,6 +9,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app import auth
+from app.auth import AccessMiddleware
 from app.executor.pool import WorkerPool
 from app.routes import catalog, health, pages, runs
 from app.runs import RunManager
@@ -48,7 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the plotly route comes before the static mount, which would otherwise answer 404 for it
     app.add_api_route("/static/vendor/plotly.min.js", PLOTLY_JS, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-    for module in (health, catalog, runs, pages):
+    app.add_middleware(AccessMiddleware, settings=settings)
+    for module in (health, catalog, runs, pages, auth):
         app.include_router(module.router)
     return app
 

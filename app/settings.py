@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +21,13 @@ class Settings(BaseSettings):
     max_steps: int = Field(1_000_000, ge=1, description="most optimizer steps in one run")
     max_queued: int = Field(200, ge=1, description="runs waiting for a worker before POST is refused")
     flush_interval_s: float = Field(0.25, gt=0, le=1.0, description="how often metrics reach the database")
+    token: SecretStr | None = Field(None, description="required on every page and API call when set")
+    max_subscribers: int = Field(100, ge=1, description="SSE clients per run")
+    max_run_seconds: float = Field(3600.0, gt=0, description="wall time after which a run is stopped")
+    max_upload_bytes: int = Field(20_000_000, ge=1024, description="largest data set file accepted")
+
+    def is_loopback(self) -> bool:
+        return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")
 
     def threads_per_worker(self) -> int:
         return self.torch_threads or max(1, (os.cpu_count() or 1) // self.workers)
