@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if interrupted:
             log.warning("marked %d runs interrupted: %s", len(interrupted), ", ".join(interrupted))
         manager = RunManager(store, Hub(), settings.flush_interval_s)
-        pool = WorkerPool(settings.workers, manager.on_events, settings.threads_per_worker())
+        pool = WorkerPool(settings.workers, manager.on_events, settings.threads_per_worker(), settings.max_run_seconds)
         pool.start()
         manager.start(pool)
         app.state.settings, app.state.store, app.state.manager, app.state.pool = settings, store, manager, pool

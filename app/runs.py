@@ -96,8 +96,8 @@ class RunManager:
         fields = self._updates.setdefault(run_id, {})
         if kind == "status":
             fields["status"] = payload["status"]
-            if payload["status"] in ("failed", "diverged"):
-                fields["error"] = payload.get("message")
+            if payload["status"] in ("failed", "diverged", "stopped"):
+                fields["error"] = payload.get("message")  # why it ended early, for the page and the API
             for key in ("device", "total_steps"):
                 if key in payload:
                     fields[key] = payload[key]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import threading
 from dataclasses import dataclass
 from typing import AsyncIterator, Awaitable, Callable
@@ -75,6 +76,7 @@ class Hub:
     def __init__(self, keep_finished: int = 32) -> None:
         self.streams: dict[str, LiveStream] = {}
         self.keep_finished = keep_finished
+        self.subscribers: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
 
     def open(self, run_id: str, first_seq: int = 1) -> LiveStream:
@@ -98,6 +100,14 @@ class Hub:
         self, run_id: str, after: int, stored: Callable[[int], Awaitable[list[StreamEvent]]], heartbeat: float = 15.0
     ) -> AsyncIterator[StreamEvent | None]:
         """Every event after `after`, then live ones until the run is done; None marks a heartbeat."""
+        self.subscribers[run_id] += 1
+        try:
+            async for event in self._follow(run_id, after, stored, heartbeat):
+                yield event
+        finally:
+            self.subscribers[run_id] -= 1
+
+    async def _follow(self, run_id, after, stored, heartbeat):
         stream = self.get(run_id)
         if stream is None or after < stream.first_seq - 1:
             # a finished run, or a resumed one whose earlier events live only in the store

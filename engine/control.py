@@ -7,8 +7,10 @@ reads them, so a plain shared-memory int is enough and costs nanoseconds on the 
 from __future__ import annotations
 
 import enum
+import math
 import time
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from engine.events import Status
 
@@ -33,15 +35,24 @@ class Action(enum.Enum):
 
 
 class Control:
-    def __init__(self, state: SharedInt | None = None, tokens: SharedInt | None = None, poll_s: float = 0.02):
+    def __init__(
+        self, state: SharedInt | None = None, tokens: SharedInt | None = None, poll_s: float = 0.02,
+        max_seconds: float | None = None,
+    ):
         # note: not `state or Value()`: a ctypes int holding 0 is falsy
         self.state = Value(RUN) if state is None else state
         self.tokens = Value(0) if tokens is None else tokens
         self.used = self.tokens.value
         self.poll_s = poll_s
+        self.max_seconds = max_seconds
+        self.deadline = time.monotonic() + max_seconds if max_seconds else math.inf
+        self.reason = ""  # why the run was told to stop, when the owner did not say
 
     def checkpoint(self, emit: Callable[[Status], None]) -> Action:
         state = self.state.value
+        if time.monotonic() > self.deadline:
+            self.reason = f"stopped: the run reached this server's wall-time limit of {self.max_seconds:g} s"
+            return Action.STOP
         if state == RUN:
             return Action.CONTINUE
         if state == STOP:

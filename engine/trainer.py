@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -54,7 +54,9 @@ class BatchOrder:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, objective: Objective, x: torch.Tensor, y_raw: torch.Tensor) -> tuple[float, float | None]:
+def evaluate(
+    model: nn.Module, objective: Objective, x: torch.Tensor, y_raw: torch.Tensor
+) -> tuple[float, float | None]:
     was_training = model.training
     model.eval()
     out = torch.cat([model(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
@@ -166,7 +168,7 @@ def train(config: RunConfig, emit: Callable[[Event], None], control: Control | N
     while status == "completed" and step < plan.total_steps:
         action = control.checkpoint(emit)
         if action is Action.STOP:
-            status, message = "stopped", f"stopped at step {step}"
+            status, message = "stopped", control.reason or f"stopped at step {step}"
             break
         step += 1
         index = batches.next()

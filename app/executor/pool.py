@@ -40,8 +40,9 @@ class Job:
 
 
 class WorkerPool:
-    def __init__(self, size: int, on_events: OnEvents, threads: int = 1):
+    def __init__(self, size: int, on_events: OnEvents, threads: int = 1, max_run_seconds: float | None = None):
         self.size, self.on_events, self.threads = size, on_events, threads
+        self.max_run_seconds = max_run_seconds
         self.ctx = mp.get_context("spawn")  # fork after torch is imported is unsafe
         self.outbox = self.ctx.Queue()
         self.workers: list[Worker] = []
@@ -86,7 +87,7 @@ class WorkerPool:
         inbox = self.ctx.Queue()
         state, tokens = self.ctx.RawValue("i", RUN), self.ctx.RawValue("q", 0)
         process = self.ctx.Process(
-            target=worker_main, args=(index, inbox, self.outbox, state, tokens, self.threads),
+            target=worker_main, args=(index, inbox, self.outbox, state, tokens, self.threads, self.max_run_seconds),
             name=f"descent-worker-{index}", daemon=True,
         )
         process.start()

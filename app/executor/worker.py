@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import queue
+import signal
 import traceback
 from typing import Any
 
 READY, IDLE = "__ready__", "__idle__"
 
 
-def worker_main(index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, threads: int) -> None:
+def worker_main(
+    index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, threads: int, max_seconds: float | None = None
+) -> None:
+    _die_with_parent()
     import torch
 
     torch.set_num_threads(threads)
@@ -21,12 +27,18 @@ def worker_main(index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, th
 
     logging.basicConfig(level=os.environ.get("DESCENT_LOG_LEVEL", "WARNING"))
     outbox.put((READY, index, os.getpid()))
+    parent = os.getppid()
     while True:
-        job = inbox.get()
+        try:
+            job = inbox.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return  # the server is gone; nobody would read our events
+            continue
         if job is None:
             return
         run_id, config = job
-        control = Control(state, tokens)
+        control = Control(state, tokens, max_seconds=max_seconds)
         control.used = 0  # the pool zeroes tokens before handing over a job
 
         def emit(event, run_id=run_id):
@@ -40,3 +52,11 @@ def worker_main(index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, th
             outbox.put((run_id, "status", {"status": "failed", "message": message}))
             outbox.put((run_id, "done", {"status": "failed", "summary": {}}))
         outbox.put((IDLE, index, run_id))
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when the server dies, even by SIGKILL: no orphan keeps training."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the idle loop's parent check still ends the worker between jobs

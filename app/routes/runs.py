@@ -7,7 +7,7 @@ import io
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -75,7 +75,12 @@ def get_run(run: RunDep) -> dict[str, Any]:
     return public(run)
 
 
-@router.get("/{run_id}/events", response_class=EventSourceResponse)
+def _subscriber_slot(run: RunDep, manager: ManagerDep, settings: SettingsDep) -> None:
+    if manager.hub.subscribers[run.id] >= settings.max_subscribers:
+        raise HTTPException(429, f"run '{run.id}' already has {settings.max_subscribers} watchers, this server's limit")
+
+
+@router.get("/{run_id}/events", response_class=EventSourceResponse, dependencies=[Depends(_subscriber_slot)])
 async def run_events(
     run: RunDep,
     manager: ManagerDep,
