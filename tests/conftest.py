@@ -66,16 +66,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> str:
-    """A real uvicorn process, as the README starts it; yields its base URL."""
-    port = free_port()
-    db = tmp_path_factory.mktemp("live") / "descent.db"
-    env = {**os.environ, "DESCENT_DATABASE_URL": f"sqlite:///{db}", "DESCENT_WORKERS": "2", "DESCENT_TORCH_THREADS": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+def start_server(db: Path, port: int | None = None, **env_overrides: str) -> tuple[subprocess.Popen, str]:
+    """`python -m app` as `make run` starts it, on 127.0.0.1; returns once /healthz answers."""
+    port = port or free_port()
+    env = {**os.environ, "DESCENT_DATABASE_URL": f"sqlite:///{db}", "DESCENT_WORKERS": "2",
+           "DESCENT_TORCH_THREADS": "1", "DESCENT_HOST": "127.0.0.1", "DESCENT_PORT": str(port), **env_overrides}
+    process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
 
     def healthy():
@@ -85,9 +82,20 @@ def live_server(tmp_path_factory) -> str:
             return process.poll() is not None and pytest.fail("uvicorn exited at start")
 
     wait_for(healthy, timeout=90, interval=0.2)
-    yield base
+    return process, base
+
+
+def stop_server(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> str:
+    """A real server process; yields its base URL."""
+    process, base = start_server(tmp_path_factory.mktemp("live") / "descent.db")
+    yield base
+    stop_server(process)
