@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from app import auth
 from app.auth import AccessMiddleware
 from app.executor.pool import WorkerPool
-from app.routes import catalog, health, pages, runs
+from app.routes import catalog, checkpoints, health, pages, runs
 from app.runs import RunManager
 from app.settings import Settings, get_settings
 from app.store import Store
@@ -33,7 +33,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if interrupted:
             log.warning("marked %d runs interrupted: %s", len(interrupted), ", ".join(interrupted))
         manager = RunManager(store, Hub(), settings.flush_interval_s)
-        pool = WorkerPool(settings.workers, manager.on_events, settings.threads_per_worker(), settings.max_run_seconds)
+        pool = WorkerPool(
+            settings.workers, manager.on_events, settings.threads_per_worker(), settings.max_run_seconds,
+            settings.checkpoint_root,
+        )
         pool.start()
         manager.start(pool)
         app.state.settings, app.state.store, app.state.manager, app.state.pool = settings, store, manager, pool
@@ -51,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/static/vendor/plotly.min.js", PLOTLY_JS, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.add_middleware(AccessMiddleware, settings=settings)
-    for module in (health, catalog, runs, pages, auth):
+    for module in (health, catalog, runs, checkpoints, pages, auth):
         app.include_router(module.router)
     return app
 

@@ -13,6 +13,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DESCENT_", env_file=".env", extra="ignore")
 
     database_url: str = Field("sqlite:///data/descent.db", description="any SQLAlchemy URL")
+    data_dir: str = Field("data", description="checkpoints and uploads live under this folder")
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(2, ge=1, le=64, description="training processes kept warm; more runs queue")
@@ -25,6 +26,10 @@ class Settings(BaseSettings):
     max_subscribers: int = Field(100, ge=1, description="SSE clients per run")
     max_run_seconds: float = Field(3600.0, gt=0, description="wall time after which a run is stopped")
     max_upload_bytes: int = Field(20_000_000, ge=1024, description="largest data set file accepted")
+
+    @property
+    def checkpoint_root(self) -> str:
+        return os.path.join(self.data_dir, "checkpoints")
 
     def is_loopback(self) -> bool:
         return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")

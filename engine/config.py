@@ -41,10 +41,17 @@ class TrainSettings(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     # training tricks (engine/tricks.py says why they live here and not in a registry); all off by default
     early_stopping: EarlyStopping | None = Field(None, description="stop when the val loss stops improving")
-    clip_grad_norm: float | None = Field(None, gt=0.0, le=1e6, description="rescale gradients whose global norm exceeds this")
-    clip_grad_value: float | None = Field(None, gt=0.0, le=1e6, description="clamp each gradient component to [−v, v]")
+    clip_grad_norm: float | None = Field(
+        None, gt=0.0, le=1e6, description="rescale gradients whose global norm exceeds this"
+    )
+    clip_grad_value: float | None = Field(
+        None, gt=0.0, le=1e6, description="clamp each gradient component to [−v, v]"
+    )
     mixup_alpha: float = Field(0.0, ge=0.0, le=10.0, description="mixup: λ ~ Beta(α, α); 0 = off")
     augment: Augmentation | None = Field(None, description="random flips, shifts and noise on training batches")
+    checkpoint_every: int = Field(
+        0, ge=0, le=10_000_000, description="save weights every this many steps (and at the end); 0 = 10 per run"
+    )
 
     @model_validator(mode="after")
     def _one_length(self) -> TrainSettings:
@@ -53,6 +60,17 @@ class TrainSettings(BaseModel):
         if isinstance(self.batch_size, int) and self.batch_size < 1:
             raise ValueError("batch_size must be at least 1 or 'full'")
         return self
+
+
+class StartFrom(BaseModel):
+    """Begin from another run's checkpoint: continue it exactly, or fine-tune its weights with layers frozen."""
+
+    model_config = ConfigDict(extra="forbid")
+    run: str = Field(pattern=r"^[0-9a-f]{12}$", description="id of the run whose checkpoint to load")
+    step: int | None = Field(None, ge=0, description="checkpoint step; null = the latest")
+    mode: Literal["continue", "finetune"] = "finetune"
+    freeze: list[str] = Field(default_factory=list, max_length=100,
+                              description="parameter-name prefixes to freeze, e.g. '1.' or 'features.0'")
 
 
 class RunConfig(BaseModel):
@@ -67,6 +85,7 @@ class RunConfig(BaseModel):
     regularization: Spec | None = None
     probes: list[Spec] | None = Field(None, description="probes to run; null = the defaults that apply")
     train: TrainSettings = Field(default_factory=TrainSettings)
+    start_from: StartFrom | None = None
 
 
 SECTIONS: dict[str, Registry] = {
@@ -177,7 +196,8 @@ def _check_pairings(names: dict[str, str], info: DataInfo, errors: list) -> None
         tasks = losses[names["loss"]].meta.get("tasks", [])
         if info.task not in tasks:
             errors.append(_error(
-                ("loss", "name"), f"loss '{names['loss']}' is for {' or '.join(tasks)}; '{names['dataset']}' is {info.task}"
+                ("loss", "name"),
+                f"loss '{names['loss']}' is for {' or '.join(tasks)}; '{names['dataset']}' is {info.task}",
             ))
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from engine import datasets, probes
+from engine import checkpoint, datasets, probes
 from engine.config import Plan, RunConfig, resolve
 from engine.control import Action, Control
 from engine.events import Done, Event, Metrics, Probe, Status
@@ -79,7 +79,15 @@ def build_model(plan: Plan, objective: Objective) -> nn.Module:
     return model
 
 
-def train(config: RunConfig, emit: Callable[[Event], None], control: Control | None = None) -> Done:
+def train(
+    config: RunConfig,
+    emit: Callable[[Event], None],
+    control: Control | None = None,
+    save: Callable[[int, dict], None] | None = None,
+    start: dict | None = None,
+) -> Done:
+    """Train the run `config` describes. `save(step, state)` receives checkpoints; `start` is a loaded
+    checkpoint to continue from (start_from.mode "continue") or to fine-tune from ("finetune")."""
     plan = resolve(config)
     control = control or Control()
     settings = config.train
@@ -89,7 +97,11 @@ def train(config: RunConfig, emit: Callable[[Event], None], control: Control | N
     data = datasets.load(plan.names["dataset"], plan.params["dataset"], settings.seed).to(device)
     objective = losses[plan.names["loss"]].build(plan.params["loss"], plan.info)
     model = build_model(plan, objective).to(device)
-    optimizer = optimizers[plan.names["optimizer"]].build(plan.params["optimizer"], model.parameters())
+    transferred = None
+    if start is not None and config.start_from.mode == "finetune":
+        transferred = checkpoint.transfer(start, model, config.start_from.freeze)
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    optimizer = optimizers[plan.names["optimizer"]].build(plan.params["optimizer"], parameters)
     factor = build_factor(plan.names["schedule"], plan.params["schedule"], plan.total_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
     observe = getattr(factor, "observe", None)  # reduce-on-plateau listens to the val loss
@@ -98,16 +110,20 @@ def train(config: RunConfig, emit: Callable[[Event], None], control: Control | N
         penalty = regularizers[plan.names["regularization"]].build(plan.params["regularization"])
     tricks = BatchTricks(settings.augment, settings.mixup_alpha, settings.seed, device)
     stopper = EarlyStopper(settings.early_stopping) if settings.early_stopping else None
-    parameters = [p for p in model.parameters() if p.requires_grad]
     context = probes.ProbeContext(data, objective, plan.total_steps, settings.eval_every)
     runners = [probes.build(name, params, context) for name, params in plan.probes]
 
     x_train, y_train = data.x_train, objective.prepare(data.y_train)
     x_seen, y_seen = data.x_train[:TRAIN_EVAL_SAMPLES], data.y_train[:TRAIN_EVAL_SAMPLES]
     batches = BatchOrder(plan.n_train, plan.batch_size, settings.seed, device)
+    step = 0
+    if start is not None and config.start_from.mode == "continue":
+        step = checkpoint.restore(start, model, optimizer, scheduler, batches)
+    save_every = settings.checkpoint_every or max(1, plan.total_steps // 10)
     n_params = sum(p.numel() for p in model.parameters())
     emit(Status("running", f"training on {device}", {
-        "device": str(device), "total_steps": plan.total_steps, "parameters": n_params,
+        "device": str(device), "total_steps": plan.total_steps, "parameters": n_params, "start_step": step,
+        **({"transfer": transferred} if transferred else {}),
     }))
 
     started = time.perf_counter()
@@ -162,8 +178,8 @@ def train(config: RunConfig, emit: Callable[[Event], None], control: Control | N
         return loss
 
     status, message, early_stopped = "completed", "", False
-    step = 0
-    if log_point(0, optimizer.param_groups[0]["lr"], None) == "diverged":
+    saved_at = step
+    if log_point(step, optimizer.param_groups[0]["lr"], None) == "diverged":
         status, message = "diverged", "the untrained model's loss is not finite"
     while status == "completed" and step < plan.total_steps:
         action = control.checkpoint(emit)
@@ -182,6 +198,9 @@ def train(config: RunConfig, emit: Callable[[Event], None], control: Control | N
         window_sum += loss.detach()
         window_count += 1
         ending = log_point(step, lr, gnorm) if due else None
+        if save is not None and step % save_every == 0 and ending != "diverged":
+            save(step, checkpoint.capture(step, model, optimizer, scheduler, batches))
+            saved_at = step
         if ending == "diverged":
             status, message = "diverged", f"loss became non-finite at step {step} (lr {lr:g}); try a smaller lr"
         elif ending == "early_stop":
@@ -190,6 +209,8 @@ def train(config: RunConfig, emit: Callable[[Event], None], control: Control | N
                        f"{settings.early_stopping.patience} evaluations (best at step {best['step']})")
             break
 
+    if save is not None and status != "diverged" and saved_at != step:
+        save(step, checkpoint.capture(step, model, optimizer, scheduler, batches))
     seconds = round(time.perf_counter() - started, 3)
     summary = {**{k: v for k, v in last.items() if v is not None}, "steps": step, "seconds": seconds,
                "best_val_loss": best["val_loss"] if math.isfinite(best["val_loss"]) else None,

@@ -47,7 +47,7 @@ def client(tmp_path_factory) -> TestClient:
     from app.settings import Settings
 
     db = tmp_path_factory.mktemp("db") / "descent.db"
-    settings = Settings(database_url=f"sqlite:///{db}", workers=2, torch_threads=1, max_steps=100_000,
+    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(db.parent), workers=2, torch_threads=1, max_steps=100_000,
                         max_parameters=1_000_000)
     with TestClient(create_app(settings)) as test_client:
         assert test_client.app.state.pool.wait_ready(120)
@@ -69,7 +69,7 @@ def free_port() -> int:
 def start_server(db: Path, port: int | None = None, **env_overrides: str) -> tuple[subprocess.Popen, str]:
     """`python -m app` as `make run` starts it, on 127.0.0.1; returns once /healthz answers."""
     port = port or free_port()
-    env = {**os.environ, "DESCENT_DATABASE_URL": f"sqlite:///{db}", "DESCENT_WORKERS": "2",
+    env = {**os.environ, "DESCENT_DATABASE_URL": f"sqlite:///{db}", "DESCENT_DATA_DIR": str(db.parent), "DESCENT_WORKERS": "2",
            "DESCENT_TORCH_THREADS": "1", "DESCENT_HOST": "127.0.0.1", "DESCENT_PORT": str(port), **env_overrides}
     process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

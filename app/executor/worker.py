@@ -14,12 +14,14 @@ READY, IDLE = "__ready__", "__idle__"
 
 
 def worker_main(
-    index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, threads: int, max_seconds: float | None = None
+    index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, threads: int, max_seconds: float | None = None,
+    checkpoint_root: str = "data/checkpoints",
 ) -> None:
     _die_with_parent()
     import torch
 
     torch.set_num_threads(threads)
+    from engine import checkpoint
     from engine.config import RunConfig
     from engine.control import Control
     from engine.events import wire
@@ -44,8 +46,15 @@ def worker_main(
         def emit(event, run_id=run_id):
             outbox.put((run_id, *wire(event)))
 
+        def save(step, state, run_id=run_id):
+            checkpoint.write(checkpoint_root, run_id, step, state)
+
         try:
-            train(RunConfig.model_validate(config), emit, control)
+            config = RunConfig.model_validate(config)
+            start = None
+            if config.start_from is not None:
+                start = checkpoint.read(checkpoint_root, config.start_from.run, config.start_from.step)
+            train(config, emit, control, save=save, start=start)
         except Exception as exc:  # a bad job fails its run; the worker lives on for the next one
             logging.getLogger(__name__).warning("run %s failed:\n%s", run_id, traceback.format_exc())
             message = f"{type(exc).__name__}: {exc}"[:2000]

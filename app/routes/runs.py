@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
@@ -16,8 +17,9 @@ from pydantic import BaseModel
 from app import downsample
 from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
 from app.settings import Settings
-from app.store import TERMINAL, public
+from app.store import TERMINAL, Store, public
 from app.stream import StreamEvent
+from engine import checkpoint
 from engine.architecture import count_parameters
 from engine.config import ConfigError, Plan, RunConfig, resolve
 
@@ -55,8 +57,40 @@ def check(config: RunConfig, settings: Settings) -> tuple[Plan, int]:
     return plan, parameters
 
 
+# what a continued run must share with its parent: all but the length and the logging
+CONTINUE_KEEPS = ("dataset", "model", "loss", "optimizer", "schedule", "init", "regularization")
+
+
+def check_start(config: RunConfig, store: Store, settings: Settings) -> RunConfig:
+    """Resolve start_from to a checkpoint that exists; a continued run must match its parent."""
+    start = config.start_from
+    if start is None:
+        return config
+
+    def refuse(field: str, msg: str):
+        raise RequestValidationError([{"loc": ["body", "start_from", field], "msg": msg, "type": "value_error"}])
+
+    parent = store.get_run(start.run)
+    if parent is None:
+        refuse("run", f"no run with id '{start.run}'")
+    steps = checkpoint.steps_on_disk(settings.checkpoint_root, start.run)
+    if not steps:
+        refuse("run", f"run '{start.run}' has no checkpoint")
+    if start.step is not None and start.step not in steps:
+        refuse("step", f"no checkpoint at step {start.step}; run '{start.run}' has {steps}")
+    step = steps[-1] if start.step is None else start.step
+    if start.mode == "continue":
+        ours, theirs = config.model_dump(mode="json"), parent.config
+        changed = [k for k in CONTINUE_KEEPS if ours.get(k) != theirs.get(k)]
+        changed += [f"train.{k}" for k in ("batch_size", "seed") if ours["train"][k] != theirs["train"][k]]
+        if changed:
+            refuse("mode", f"continue keeps the parent's settings, but {', '.join(changed)} differ; use finetune")
+    return config.model_copy(update={"start_from": start.model_copy(update={"step": step})})
+
+
 @router.post("", status_code=201)
 def create_run(config: RunConfig, manager: ManagerDep, settings: SettingsDep) -> RunCreated:
+    config = check_start(config, manager.store, settings)
     plan, parameters = check(config, settings)
     if manager.executor.queued() >= settings.max_queued:
         raise HTTPException(429, f"{settings.max_queued} runs are already waiting; try again when some finish")
@@ -146,6 +180,7 @@ def control_run(run: RunDep, body: ControlRequest, manager: ManagerDep) -> dict[
 
 
 @router.delete("/{run_id}", status_code=204)
-def delete_run(run: RunDep, manager: ManagerDep) -> Response:
+def delete_run(run: RunDep, manager: ManagerDep, settings: SettingsDep) -> Response:
     manager.delete(run.id)
+    shutil.rmtree(checkpoint.path_for(settings.checkpoint_root, run.id, 0).parent, ignore_errors=True)
     return Response(status_code=204)

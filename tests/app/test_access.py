@@ -26,7 +26,7 @@ def guarded(tmp_path_factory):
     from app.settings import Settings
 
     db = tmp_path_factory.mktemp("auth") / "a.db"
-    settings = Settings(database_url=f"sqlite:///{db}", workers=1, torch_threads=1, token="s3cret-token")
+    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(db.parent), workers=1, torch_threads=1, token="s3cret-token")
     with TestClient(create_app(settings), follow_redirects=False) as client:
         yield client
 

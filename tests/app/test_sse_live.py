@@ -29,7 +29,7 @@ def _refuse(constant):
 
 def test_reconnect_with_last_event_id_misses_nothing(live_server):
     config = run_config(train={"steps": 3000, "eval_every": 10})
-    run_id = httpx.post(live_server + "/api/runs", json=config, timeout=10).json()["id"]
+    run_id = httpx.post(live_server + "/api/runs", json=config, timeout=60).json()["id"]
     url = f"{live_server}/api/runs/{run_id}/events"
     first = []
     with httpx.stream("GET", url, timeout=30) as response:
@@ -48,7 +48,7 @@ def test_reconnect_with_last_event_id_misses_nothing(live_server):
 
 
 def test_many_subscribers_see_the_same_stream(live_server):
-    run_id = httpx.post(live_server + "/api/runs", json=run_config(train={"steps": 1500}), timeout=10).json()["id"]
+    run_id = httpx.post(live_server + "/api/runs", json=run_config(train={"steps": 1500}), timeout=60).json()["id"]
     seen: list[list] = [[] for _ in range(5)]
 
     def watch(i):

@@ -45,6 +45,6 @@ def test_a_run_name_is_text_not_markup(page, live_server):
     from tests.conftest import run_config
 
     config = run_config(name="<script>alert(1)</script>", train={"steps": 10})
-    run_id = httpx.post(live_server + "/api/runs", json=config).json()["id"]
+    run_id = httpx.post(live_server + "/api/runs", json=config, timeout=60).json()["id"]
     page.goto(f"{live_server}/runs/{run_id}")
     expect(page.locator("h1")).to_have_text("<script>alert(1)</script>")

@@ -1,0 +1,78 @@
+"""Checkpoints: everything needed to continue a run exactly (weights, optimizer, schedule, batch order, RNG),
+as plain tensors and numbers so that torch.load(weights_only=True) can read them back."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import torch
+from torch import nn
+
+
+def capture(step: int, model: nn.Module, optimizer, scheduler, batches) -> dict:
+    # note: state dicts hold the live tensors; a copy keeps the checkpoint at this step while training goes on
+    return copy.deepcopy({
+        "step": step,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": {k: v for k, v in scheduler.state_dict().items() if k != "lr_lambdas"},
+        "batches": {"generator": batches.generator.get_state(), "order": batches.order.cpu(), "pos": batches.pos},
+        "rng": torch.get_rng_state(),
+    })
+
+
+def restore(state: dict, model: nn.Module, optimizer, scheduler, batches) -> int:
+    """Put a run back where the checkpoint left it; returns the step to continue after."""
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict({**scheduler.state_dict(), **state["scheduler"]})
+    batches.generator.set_state(state["batches"]["generator"])
+    batches.order = state["batches"]["order"].to(batches.device)
+    batches.pos = state["batches"]["pos"]
+    torch.set_rng_state(state["rng"])
+    return int(state["step"])
+
+
+def transfer(state: dict, model: nn.Module, freeze: list[str]) -> dict[str, list[str]]:
+    """Fine-tuning: copy every weight whose name and shape match, then freeze the named prefixes."""
+    own = model.state_dict()
+    loaded = {k: v for k, v in state["model"].items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(loaded, strict=False)
+    frozen = []
+    for name, parameter in model.named_parameters():
+        if any(name.startswith(prefix) for prefix in freeze):
+            parameter.requires_grad_(False)
+            frozen.append(name)
+    return {"loaded": sorted(loaded), "skipped": sorted(set(own) - set(loaded)), "frozen": frozen}
+
+
+# on disk: <root>/<run id>/step-<step>.pt; run ids are server-made hex, steps are ints, so no user string
+# ever becomes part of a path
+def path_for(root: str | Path, run_id: str, step: int) -> Path:
+    if not (len(run_id) == 12 and all(c in "0123456789abcdef" for c in run_id)):
+        raise ValueError(f"not a run id: {run_id!r}")
+    return Path(root) / run_id / f"step-{int(step):010d}.pt"
+
+
+def steps_on_disk(root: str | Path, run_id: str) -> list[int]:
+    folder = path_for(root, run_id, 0).parent
+    if not folder.is_dir():
+        return []
+    return sorted(int(p.stem.removeprefix("step-")) for p in folder.glob("step-*.pt"))
+
+
+def write(root: str | Path, run_id: str, step: int, state: dict, keep: int = 5) -> None:
+    """Atomic save (write then rename), keeping the newest `keep` checkpoints of the run."""
+    target = path_for(root, run_id, step)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    torch.save(state, partial)
+    os.replace(partial, target)
+    for old in steps_on_disk(root, run_id)[:-keep]:
+        path_for(root, run_id, old).unlink(missing_ok=True)
+
+
+def read(root: str | Path, run_id: str, step: int) -> dict:
+    return torch.load(path_for(root, run_id, step), weights_only=True, map_location="cpu")
