@@ -1,24 +1,31 @@
-"""Form fields from a params model's JSON schema: the model is the single source of every control."""
+"""Form fields from a params model: the model is the single source of every control and its default.
+
+Each field's `name` is its dotted path in the RunConfig JSON (optimizer.params.lr, train.steps,
+train.early_stopping.patience); app.js rebuilds the JSON from those names.
+"""
 
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.registry import Params
+from pydantic import BaseModel
 
 
 @dataclass
 class FormField:
-    name: str  # e.g. optimizer.params.lr
+    name: str
     label: str
-    widget: str  # number, integer, checkbox, select, list, text
+    widget: str  # number, integer, checkbox, select, list, text, group
     value: Any
     description: str = ""
     options: list[Any] = field(default_factory=list)
     minimum: float | None = None
     maximum: float | None = None
     item_type: str = ""  # for list widgets: integer or number
+    children: list[FormField] = field(default_factory=list)  # for group widgets: an optional sub-model
 
 
 def _widget(schema: dict[str, Any]) -> tuple[str, list[Any], str]:
@@ -32,22 +39,41 @@ def _widget(schema: dict[str, Any]) -> tuple[str, list[Any], str]:
     if kind == "array":
         items = schema.get("items") or (schema.get("prefixItems") or [{}])[0]
         return "list", [], items.get("type", "number")
+    if "anyOf" in schema:
+        kinds = [s.get("type") for s in schema["anyOf"] if s.get("type") != "null"]
+        if len(kinds) == 1 and kinds[0] in ("integer", "number"):
+            return kinds[0], [], ""  # an optional number: empty means null
     return "text", [], ""  # unions such as int | "same": the browser sends what was typed
 
 
-def fields_for(section: str, model: type[Params], values: dict[str, Any] | None = None) -> list[FormField]:
+def _sub_model(annotation: Any) -> type[BaseModel] | None:
+    """X for an annotation `X | None` where X is a pydantic model."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        models = [a for a in typing.get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        return models[0] if len(models) == 1 else None
+    return None
+
+
+def fields_for(prefix: str, model: type[BaseModel], values: dict[str, Any] | None = None) -> list[FormField]:
     schema = model.model_json_schema()
     values = values or {}
     result = []
     for key, prop in schema.get("properties", {}).items():
+        name, given = f"{prefix}.{key}", values.get(key, prop.get("default"))
+        sub = _sub_model(model.model_fields[key].annotation)
+        if sub is not None:
+            result.append(FormField(name=name, label=key, widget="group", value=given is not None,
+                                    description=prop.get("description", ""),
+                                    children=fields_for(name, sub, given if isinstance(given, dict) else {})))
+            continue
         widget, options, item_type = _widget(prop)
-        value = values.get(key, prop.get("default"))
-        if widget == "list" and isinstance(value, (list, tuple)):
-            value = ", ".join(str(v) for v in value)
+        if widget == "list" and isinstance(given, (list, tuple)):
+            given = ", ".join(str(v) for v in given)
         result.append(FormField(
-            name=f"{section}.params.{key}", label=key, widget=widget, value=value,
-            description=prop.get("description", ""), options=options,
-            minimum=prop.get("minimum", prop.get("exclusiveMinimum")),
+            name=name, label=key, widget=widget, value=given, description=prop.get("description", ""),
+            options=options, minimum=prop.get("minimum", prop.get("exclusiveMinimum")),
             maximum=prop.get("maximum", prop.get("exclusiveMaximum")), item_type=item_type,
         ))
     return result

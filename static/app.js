@@ -7,38 +7,50 @@
     const type = input.dataset.type;
     const raw = input.value.trim();
     if (type === "boolean") return input.checked;
-    if (type === "integer" || type === "number") return raw === "" ? undefined : Number(raw);
-    if (type === "list") {
-      if (raw === "") return [];
-      return raw.split(/[\s,]+/).filter(Boolean).map((v) => (isNaN(Number(v)) ? v : Number(v)));
-    }
-    if (type === "auto") return raw === "" ? undefined : (isNaN(Number(raw)) ? raw : Number(raw));
+    if (raw === "") return undefined; // empty means "the default"
+    if (type === "integer" || type === "number") return Number(raw);
+    if (type === "list") return raw.split(/[\s,]+/).filter(Boolean).map((v) => (isNaN(Number(v)) ? v : Number(v)));
+    if (type === "auto") return isNaN(Number(raw)) ? raw : Number(raw);
     return raw;
   }
 
+  function setPath(target, path, value) {
+    const keys = path.split(".");
+    let node = target;
+    keys.slice(0, -1).forEach((key) => (node = node[key] = node[key] || {}));
+    node[keys[keys.length - 1]] = value;
+  }
+
+  // every control is named by its dotted path in the RunConfig JSON (optimizer.params.lr, train.steps)
   function collectConfig(form) {
-    const config = { train: {} };
-    const name = form.querySelector("[name=name].run-name").value.trim();
-    if (name) config.name = name;
-    form.querySelectorAll("fieldset[data-section]").forEach((fs) => {
-      const section = fs.dataset.section;
-      if (section === "train") {
-        fs.querySelectorAll("[name^='train.']").forEach((input) => {
-          const value = parseValue(input);
-          if (value !== undefined) config.train[input.name.slice(6)] = value;
-        });
-        return;
-      }
-      const component = fs.querySelector("select.component").value;
-      if (!component) return;
-      const params = {};
-      fs.querySelectorAll(".fields [name]").forEach((input) => {
-        const value = parseValue(input);
-        if (value !== undefined) params[input.name.split(".").pop()] = value;
-      });
-      config[section] = { name: component, params: params };
+    const config = {};
+    const off = [];
+    form.querySelectorAll("[data-type=enable]").forEach((box) => {
+      if (box.checked) setPath(config, box.name, {});
+      else off.push(box.name + ".");
     });
+    form.querySelectorAll("[name]").forEach((input) => {
+      if (input.type === "file" || input.dataset.type === "enable" || off.some((p) => input.name.startsWith(p))) return;
+      const value = parseValue(input);
+      if (value !== undefined) setPath(config, input.name, value);
+    });
+    for (const [key, spec] of Object.entries(config)) {
+      if (spec && typeof spec === "object" && "name" in spec && key !== "train") {
+        if (spec.name === "") delete config[key]; // an optional section left at "none"
+        else spec.params = spec.params || {};
+      }
+    }
     return config;
+  }
+
+  function encodeConfig(config) {
+    const bytes = new TextEncoder().encode(JSON.stringify(config));
+    return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function syncUrl(form) {
+    // the builder's whole state lives in the address, so a link recreates the experiment
+    history.replaceState(null, "", "/?config=" + encodeConfig(collectConfig(form)));
   }
 
   function showErrors(form, detail) {
@@ -84,6 +96,27 @@
 
   function initBuilder(form) {
     filterNetworks(form);
+    syncUrl(form);
+    form.addEventListener("input", () => syncUrl(form));
+    form.addEventListener("change", () => syncUrl(form));
+    document.getElementById("copy-link").addEventListener("click", async (event) => {
+      syncUrl(form);
+      try {
+        await navigator.clipboard.writeText(window.location.href);
+        event.target.textContent = "Link copied";
+      } catch (err) {
+        window.prompt("Copy this link", window.location.href);
+      }
+    });
+    document.getElementById("import-config").addEventListener("change", async (event) => {
+      const file = event.target.files[0];
+      if (!file) return;
+      try {
+        window.location.href = "/?config=" + encodeConfig(JSON.parse(await file.text()));
+      } catch (err) {
+        showErrors(form, "that file is not a configuration JSON: " + err.message);
+      }
+    });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const button = document.getElementById("train-button");
@@ -105,7 +138,10 @@
         button.disabled = false;
       }
     });
-    document.body.addEventListener("htmx:afterSwap", () => filterNetworks(form));
+    document.body.addEventListener("htmx:afterSwap", () => {
+      filterNetworks(form);
+      syncUrl(form);
+    });
   }
 
   // ---------------------------------------------------------------- live run

@@ -14,6 +14,7 @@ from app.deps import ManagerDep, RunDep, SettingsDep
 from app.routes.runs import RunCreated, create_run
 from engine import checkpoint
 from engine.config import RunConfig
+from engine.export import ExportError, standalone_script
 
 router = APIRouter(prefix="/api/runs", tags=["checkpoints and exports"])
 
@@ -57,6 +58,16 @@ def download_weights(run: RunDep, settings: SettingsDep, step: int | None = None
 @router.get("/{run_id}/config")
 def download_config(run: RunDep) -> Response:
     return _download(json.dumps(run.config, indent=2), f"run-{run.id}-config.json", "application/json")
+
+
+@router.get("/{run_id}/script")
+def download_script(run: RunDep) -> Response:
+    """A standalone PyTorch script (torch + the standard library) that reproduces this run."""
+    try:
+        script = standalone_script(RunConfig.model_validate(run.config))
+    except ExportError as exc:
+        raise HTTPException(409, str(exc)) from None
+    return _download(script, f"descent-run-{run.id}.py", "text/x-python")
 
 
 @router.post("/{run_id}/continue", status_code=201)

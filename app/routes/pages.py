@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
 from app.deps import RunDep, StoreDep
-from app.forms import fields_for
+from app.forms import FormField, fields_for
 from app.routes.catalog import build_catalog
 from app.store import TERMINAL, public
 from app.templating import render
-from engine.config import SECTIONS, TrainSettings
+from engine.config import SECTIONS, RunConfig, StartFrom, TrainSettings
 
 router = APIRouter(include_in_schema=False)
 
 # what a fresh builder shows: a run that works and finishes in a few seconds
-DEFAULTS = {
-    "dataset": ("moons", {}), "model": ("mlp", {}), "loss": ("cross_entropy", {}),
-    "optimizer": ("adam", {"lr": 0.01}), "schedule": ("constant", {}), "init": ("default", {}),
-    "regularization": ("", {}),
+DEFAULT_CONFIG: dict[str, Any] = {
+    "dataset": {"name": "moons"}, "model": {"name": "mlp"}, "loss": {"name": "cross_entropy"},
+    "optimizer": {"name": "adam", "params": {"lr": 0.01}}, "train": {"steps": 500},
 }
+DEFAULT_NAMES = {"schedule": "constant", "init": "default"}
 LABELS = {
     "dataset": "Data", "model": "Network", "loss": "Loss", "optimizer": "Optimizer",
     "schedule": "LR schedule", "init": "Initialization", "regularization": "Penalty",
@@ -32,21 +38,47 @@ def _section(section: str, name: str, values: dict) -> dict:
     return {
         "key": section, "label": LABELS[section], "selected": name, "optional": section == "regularization",
         "entries": registry.catalog(), "entry": entry.describe() if entry else None,
-        "fields": fields_for(section, entry.params, values) if entry else [],
+        "fields": fields_for(f"{section}.params", entry.params, values) if entry else [],
     }
 
 
+def decode_config(encoded: str) -> dict[str, Any]:
+    """A shared link's config: base64url of the RunConfig JSON, checked like a POST would be."""
+    raw = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    config = RunConfig.model_validate(raw).model_dump(mode="json", exclude_none=True)
+    for section in SECTIONS:
+        if section in config and config[section]["name"] not in SECTIONS[section]:
+            raise ValueError(f"unknown {SECTIONS[section].kind} '{config[section]['name']}'")
+    return config
+
+
 @router.get("/", response_class=HTMLResponse)
-def builder(request: Request):
-    sections = [_section(s, *DEFAULTS[s]) for s in SECTIONS]
-    train = TrainSettings(steps=500)
-    return render(request, "builder.html", {"sections": sections, "train": train, "catalog": build_catalog()})
+def builder(request: Request, config: str | None = None):
+    state, problem = DEFAULT_CONFIG, None
+    if config:
+        try:
+            state = decode_config(config)
+        except (ValueError, ValidationError, binascii.Error, UnicodeDecodeError) as exc:
+            problem = f"this link's configuration could not be used ({str(exc).splitlines()[0][:200]}); showing defaults"
+    sections = []
+    for section in SECTIONS:
+        spec = state.get(section) or {"name": DEFAULT_NAMES.get(section, "")}
+        sections.append(_section(section, spec["name"], spec.get("params", {})))
+    train = fields_for("train", TrainSettings, state.get("train", {}))
+    start = None
+    if state.get("start_from"):
+        start = FormField("start_from", "start from a checkpoint", "group", True,
+                          children=fields_for("start_from", StartFrom, state["start_from"]))
+    context = {"sections": sections, "train": train, "start": start, "name": state.get("name") or "",
+               "problem": problem, "catalog": build_catalog()}
+    return render(request, "builder.html", context)
 
 
 @router.get("/partials/params/{section}", response_class=HTMLResponse)
-def params_fragment(request: Request, section: str, name: str = ""):
+def params_fragment(request: Request, section: str):
     if section not in SECTIONS:
         raise HTTPException(404, f"no section '{section}'")
+    name = request.query_params.get(f"{section}.name", "")
     if name and name not in SECTIONS[section]:
         raise HTTPException(404, f"no {SECTIONS[section].kind} '{name}'")
     return render(request, "partials/section.html", {"section": _section(section, name, {})})
@@ -60,5 +92,9 @@ def runs_page(request: Request, store: StoreDep, fragment: str | None = None):
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(request: Request, run: RunDep, fragment: str | None = None):
-    context = {"run": public(run), "terminal": run.status in TERMINAL}
+    context = {"run": public(run), "terminal": run.status in TERMINAL, "shared": encode_config(run.config)}
     return render(request, "run.html", context, block="header" if fragment == "header" else None)
+
+
+def encode_config(config: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(config, separators=(",", ":")).encode()).decode().rstrip("=")

@@ -51,3 +51,25 @@ def test_start_from_errors_name_the_field(client):
     assert client.post(f"/api/runs/{parent}/continue", json={"steps": 10}).status_code == 409
     client.delete(f"/api/runs/{parent}")
     assert client.get(f"/api/runs/{parent}/checkpoints").status_code == 404
+
+
+def test_the_exported_script_reproduces_the_run(client, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    run_id = client.post("/api/runs", json=run_config(train={"steps": 100})).json()["id"]
+    finish(client, run_id)
+    response = client.get(f"/api/runs/{run_id}/script")
+    assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
+    (tmp_path / "run.py").write_text(response.text)
+    out = subprocess.run([sys.executable, "run.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         env={"PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    logged = [json.loads(line) for line in out.stdout.splitlines() if '"step"' in line][:10]
+    stored = client.get(f"/api/runs/{run_id}/metrics").json()["metrics"][:10]
+    assert [r["step"] for r in logged] == [r["step"] for r in stored]
+    assert max(abs(a["train_loss"] - b["train_loss"]) for a, b in zip(logged, stored)) < 1e-5
+    refused = client.post("/api/runs", json=run_config(train={"steps": 10, "mixup_alpha": 0.2})).json()["id"]
+    finish(client, refused)
+    assert client.get(f"/api/runs/{refused}/script").status_code == 409
