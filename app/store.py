@@ -30,6 +30,7 @@ class RunRow(Base):
     device: Mapped[str | None] = mapped_column(String(32))
     summary: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list] = mapped_column(JSON, default=list)
     created: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
@@ -45,7 +46,8 @@ def public(row: RunRow) -> dict[str, Any]:
     return {
         "id": row.id, "name": row.name, "status": row.status, "progress": round(row.progress, 4),
         "created": row.created.isoformat() + "Z", "config": row.config, "summary": row.summary,
-        "error": row.error, "device": row.device, "total_steps": row.total_steps,
+        "error": row.error, "device": row.device, "total_steps": row.total_steps, "tags": row.tags or [],
+        "parent": (row.config.get("start_from") or {}).get("run"),
     }
 
 
@@ -74,6 +76,11 @@ class Store:
     def list_runs(self, limit: int = 500) -> list[RunRow]:
         with self.session() as s:
             return list(s.scalars(select(RunRow).order_by(RunRow.created.desc()).limit(limit)))
+
+    def edit_run(self, run_id: str, **fields: Any) -> None:
+        with self._write_lock, self.session() as s:
+            s.execute(update(RunRow).where(RunRow.id == run_id).values(**fields))
+            s.commit()
 
     def delete_run(self, run_id: str) -> None:
         with self._write_lock, self.session() as s:

@@ -220,3 +220,12 @@ def _check_model_builds(names: dict[str, str], parsed: dict[str, Params], info: 
             model.eval()(torch.empty(2, *info.input_shape))
     except (ValueError, RuntimeError) as exc:
         errors.append(_error(("model", "params"), f"this network does not fit '{names['dataset']}': {exc}"))
+
+
+def explicit(plan: Plan) -> RunConfig:
+    """The plan's config with every default written out, so a stored run reads the same even if a
+    default changes later, and two runs can be compared setting by setting."""
+    data = plan.config.model_dump(mode="json")
+    for section, name in plan.names.items():
+        data[section] = {"name": name, "params": plan.params[section].model_dump(mode="json")}
+    return RunConfig.model_validate(data)

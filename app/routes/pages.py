@@ -7,15 +7,20 @@ import binascii
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from app.deps import RunDep, StoreDep
+from app.compare import differences
+from app.deps import RunDep, SettingsDep, StoreDep
 from app.forms import FormField, fields_for
 from app.routes.catalog import build_catalog
+from app.routes.runs import RunFilter
 from app.store import TERMINAL, public
 from app.templating import render
+from engine import checkpoint
 from engine.config import SECTIONS, RunConfig, StartFrom, TrainSettings
 
 router = APIRouter(include_in_schema=False)
@@ -85,15 +90,39 @@ def params_fragment(request: Request, section: str):
 
 
 @router.get("/runs", response_class=HTMLResponse)
-def runs_page(request: Request, store: StoreDep, fragment: str | None = None):
-    runs = [public(r) for r in store.list_runs()]
-    return render(request, "runs.html", {"runs": runs}, block="table" if fragment == "table" else None)
+def runs_page(request: Request, store: StoreDep, where: Annotated[RunFilter, Query()], fragment: str | None = None):
+    everything = [public(r) for r in store.list_runs()]
+    runs = [run for run in everything if where.keep(run)]
+    choices = {
+        "dataset": sorted({r["config"]["dataset"]["name"] for r in everything}),
+        "network": sorted({r["config"]["model"]["name"] for r in everything}),
+        "optimizer": sorted({r["config"]["optimizer"]["name"] for r in everything}),
+        "status": sorted({r["status"] for r in everything}),
+        "tag": sorted({t for r in everything for t in r["tags"]}),
+    }
+    context = {"runs": runs, "where": where, "choices": choices}
+    return render(request, "runs.html", context, block="table" if fragment == "table" else None)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run: RunDep, fragment: str | None = None):
-    context = {"run": public(run), "terminal": run.status in TERMINAL, "shared": encode_config(run.config)}
+def run_page(request: Request, run: RunDep, settings: SettingsDep, fragment: str | None = None):
+    finetune = {**run.config, "start_from": {"run": run.id, "mode": "finetune", "freeze": []}}
+    context = {"run": public(run), "terminal": run.status in TERMINAL, "shared": encode_config(run.config),
+               "finetune": encode_config(finetune), "checkpoints": checkpoint.steps_on_disk(settings.checkpoint_root, run.id)}
     return render(request, "run.html", context, block="header" if fragment == "header" else None)
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_page(request: Request, store: StoreDep, runs: str = ""):
+    """Several runs overlaid, one colour each (runs=id,id,...)."""
+    ids = [i for i in runs.split(",") if i][:24]
+    rows = [store.get_run(i) for i in ids]
+    missing = [i for i, row in zip(ids, rows) if row is None]
+    if missing or len(ids) < 1:
+        raise HTTPException(404, f"no run with id {', '.join(missing) or '(none given)'}")
+    members = [public(row) for row in rows]
+    return render(request, "compare.html", {"members": members, "labels": differences([m["config"] for m in members]),
+                                            "title": "Overlay of runs", "note": None})
 
 
 def encode_config(config: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from app import downsample
 from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
@@ -21,7 +21,7 @@ from app.store import TERMINAL, Store, public
 from app.stream import StreamEvent
 from engine import checkpoint
 from engine.architecture import count_parameters
-from engine.config import ConfigError, Plan, RunConfig, resolve
+from engine.config import ConfigError, Plan, RunConfig, explicit, resolve
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
@@ -31,6 +31,33 @@ class RunCreated(BaseModel):
     status: str
     total_steps: int
     parameters: int
+
+
+class RunEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, max_length=200)
+    tags: list[Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w .:+-]+$")]] | None = Field(
+        None, max_length=20)
+
+
+class RunFilter(BaseModel):
+    """Narrow a list of runs; every field is optional and they combine with AND."""
+
+    dataset: str | None = None
+    network: str | None = None
+    optimizer: str | None = None
+    status: str | None = None
+    tag: str | None = None
+
+    def keep(self, run: dict[str, Any]) -> bool:
+        config = run["config"]
+        return all((
+            not self.dataset or config["dataset"]["name"] == self.dataset,
+            not self.network or config["model"]["name"] == self.network,
+            not self.optimizer or config["optimizer"]["name"] == self.optimizer,
+            not self.status or run["status"] == self.status,
+            not self.tag or self.tag in run["tags"],
+        ))
 
 
 class ControlRequest(BaseModel):
@@ -90,18 +117,22 @@ def check_start(config: RunConfig, store: Store, settings: Settings) -> RunConfi
 
 @router.post("", status_code=201)
 def create_run(config: RunConfig, manager: ManagerDep, settings: SettingsDep) -> RunCreated:
-    config = check_start(config, manager.store, settings)
     plan, parameters = check(config, settings)
+    config = check_start(explicit(plan), manager.store, settings)
     if manager.executor.queued() >= settings.max_queued:
         raise HTTPException(429, f"{settings.max_queued} runs are already waiting; try again when some finish")
     row = manager.create(config, plan.total_steps)
     return RunCreated(id=row.id, status=row.status, total_steps=plan.total_steps, parameters=parameters)
 
 
+def filtered_runs(store: Store, where: RunFilter) -> list[dict[str, Any]]:
+    return [run for run in map(public, store.list_runs()) if where.keep(run)]
+
+
 @router.get("")
-def list_runs(store: StoreDep) -> list[dict[str, Any]]:
-    keys = ("id", "name", "status", "progress", "created")
-    return [{k: v for k, v in public(row).items() if k in keys} for row in store.list_runs()]
+def list_runs(store: StoreDep, where: Annotated[RunFilter, Query()]) -> list[dict[str, Any]]:
+    keys = ("id", "name", "status", "progress", "created", "tags", "parent")
+    return [{k: v for k, v in run.items() if k in keys} for run in filtered_runs(store, where)]
 
 
 @router.get("/{run_id}")
@@ -112,6 +143,17 @@ def get_run(run: RunDep) -> dict[str, Any]:
 def _subscriber_slot(run: RunDep, manager: ManagerDep, settings: SettingsDep) -> None:
     if manager.hub.subscribers[run.id] >= settings.max_subscribers:
         raise HTTPException(429, f"run '{run.id}' already has {settings.max_subscribers} watchers, this server's limit")
+
+
+@router.patch("/{run_id}")
+def edit_run(run: RunDep, body: RunEdit, store: StoreDep) -> dict[str, Any]:
+    """Rename or re-tag a run; fields left out stay as they are."""
+    changes = body.model_dump(exclude_unset=True)
+    if "tags" in changes:
+        changes["tags"] = sorted(set(changes["tags"] or []))
+    if changes:
+        store.edit_run(run.id, **changes)
+    return public(store.get_run(run.id))
 
 
 @router.get("/{run_id}/events", response_class=EventSourceResponse, dependencies=[Depends(_subscriber_slot)])

@@ -1,0 +1,27 @@
+"""What sets runs apart: each member of a comparison is labelled by the settings where it differs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else key))
+        return out
+    return {prefix: value}
+
+
+def _short(path: str) -> str:
+    # optimizer.params.lr -> optimizer.lr ; optimizer.name -> optimizer
+    return path.replace(".params.", ".").removesuffix(".name")
+
+
+def differences(configs: list[dict[str, Any]]) -> list[str]:
+    """One label per config listing the settings in which the configs do not all agree."""
+    flat = [flatten({k: v for k, v in c.items() if k != "name"}) for c in configs]
+    keys = sorted({k for f in flat for k in f})
+    varying = [k for k in keys if len({repr(f.get(k)) for f in flat}) > 1]
+    return [", ".join(f"{_short(k)}={f.get(k)}" for k in varying) or "identical settings" for f in flat]

@@ -1,0 +1,150 @@
+// The builder: forms rendered from the params models; the browser only turns them into RunConfig JSON.
+(function () {
+  "use strict";
+
+  function parseValue(input) {
+    const type = input.dataset.type;
+    const raw = input.value.trim();
+    if (type === "boolean") return input.checked;
+    if (raw === "") return undefined; // empty means "the default"
+    if (type === "integer" || type === "number") return Number(raw);
+    if (type === "list") return raw.split(/[\s,]+/).filter(Boolean).map((v) => (isNaN(Number(v)) ? v : Number(v)));
+    if (type === "auto") return isNaN(Number(raw)) ? raw : Number(raw);
+    return raw;
+  }
+
+  function setPath(target, path, value) {
+    const keys = path.split(".");
+    let node = target;
+    keys.slice(0, -1).forEach((key) => (node = node[key] = node[key] || {}));
+    node[keys[keys.length - 1]] = value;
+  }
+
+  // every control is named by its dotted path in the RunConfig JSON (optimizer.params.lr, train.steps)
+  function collectConfig(form) {
+    const config = {};
+    const off = [];
+    form.querySelectorAll("[data-type=enable]").forEach((box) => {
+      if (box.checked) setPath(config, box.name, {});
+      else off.push(box.name + ".");
+    });
+    form.querySelectorAll("[name]").forEach((input) => {
+      if (input.type === "file" || input.dataset.type === "enable" || off.some((p) => input.name.startsWith(p))) return;
+      const value = parseValue(input);
+      if (value !== undefined) setPath(config, input.name, value);
+    });
+    for (const [key, spec] of Object.entries(config)) {
+      if (spec && typeof spec === "object" && "name" in spec && key !== "train") {
+        if (spec.name === "") delete config[key]; // an optional section left at "none"
+        else spec.params = spec.params || {};
+      }
+    }
+    return config;
+  }
+
+  function encodeConfig(config) {
+    const bytes = new TextEncoder().encode(JSON.stringify(config));
+    return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function syncUrl(form) {
+    // the builder's whole state lives in the address, so a link recreates the experiment
+    history.replaceState(null, "", "/?config=" + encodeConfig(collectConfig(form)));
+  }
+
+  function showErrors(form, detail) {
+    form.querySelectorAll(".error").forEach((el) => (el.textContent = ""));
+    form.querySelectorAll(".invalid").forEach((el) => el.classList.remove("invalid"));
+    const box = document.getElementById("form-errors");
+    const lines = [];
+    (Array.isArray(detail) ? detail : [{ loc: [], msg: String(detail) }]).forEach((err) => {
+      const loc = (err.loc || []).filter((p) => p !== "body");
+      const key = loc.join(".");
+      lines.push((key ? key + ": " : "") + err.msg);
+      // the most specific input that the location names gets the message
+      for (let n = loc.length; n > 0; n--) {
+        const slot = form.querySelector(`[data-error-for="${loc.slice(0, n).join(".")}"]`);
+        if (slot) {
+          slot.textContent = err.msg;
+          const input = slot.parentElement.querySelector("input, select");
+          if (input) input.classList.add("invalid");
+          break;
+        }
+      }
+    });
+    box.textContent = lines.join("\n");
+    box.hidden = lines.length === 0;
+  }
+
+  function filterNetworks(form) {
+    const dataset = form.querySelector("#section-dataset select.component");
+    const network = form.querySelector("#section-model select.component");
+    if (!dataset || !network) return;
+    const kind = dataset.selectedOptions[0] && dataset.selectedOptions[0].dataset.kind;
+    let firstOk = null;
+    Array.from(network.options).forEach((option) => {
+      const ok = !kind || !option.dataset.accepts || option.dataset.accepts.split(" ").includes(kind);
+      option.disabled = !ok;
+      if (ok && !firstOk) firstOk = option;
+    });
+    if (network.selectedOptions[0] && network.selectedOptions[0].disabled && firstOk) {
+      network.value = firstOk.value;
+      network.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+
+  function initBuilder(form) {
+    filterNetworks(form);
+    syncUrl(form);
+    form.addEventListener("input", () => syncUrl(form));
+    form.addEventListener("change", () => syncUrl(form));
+    document.getElementById("copy-link").addEventListener("click", async (event) => {
+      syncUrl(form);
+      try {
+        await navigator.clipboard.writeText(window.location.href);
+        event.target.textContent = "Link copied";
+      } catch (err) {
+        window.prompt("Copy this link", window.location.href);
+      }
+    });
+    document.getElementById("import-config").addEventListener("change", async (event) => {
+      const file = event.target.files[0];
+      if (!file) return;
+      try {
+        window.location.href = "/?config=" + encodeConfig(JSON.parse(await file.text()));
+      } catch (err) {
+        showErrors(form, "that file is not a configuration JSON: " + err.message);
+      }
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = document.getElementById("train-button");
+      button.disabled = true;
+      try {
+        const response = await fetch("/api/runs", {
+          method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(collectConfig(form)),
+        });
+        const body = await response.json();
+        if (response.status === 201) {
+          window.location.href = "/runs/" + body.id;
+          return;
+        }
+        showErrors(form, body.detail);
+      } catch (err) {
+        showErrors(form, "could not reach the server: " + err);
+      } finally {
+        button.disabled = false;
+      }
+    });
+    document.body.addEventListener("htmx:afterSwap", () => {
+      filterNetworks(form);
+      syncUrl(form);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.getElementById("builder");
+    if (form) initBuilder(form);
+  });
+})();

@@ -1,0 +1,139 @@
+// Curves shared by the run and compare pages: raw series kept in full, drawn with TensorBoard's
+// debiased EMA smoothing, x by step / epoch / wall time, linear or log y.
+(function () {
+  "use strict";
+
+  // TensorBoard's smoothing: last = s·last + (1−s)·y; shown = last / (1 − s^n); non-finite values pass
+  // through and do not count
+  function smooth(values, s) {
+    if (!s) return values.slice();
+    let last = 0;
+    let n = 0;
+    return values.map((y) => {
+      if (y === null || !isFinite(y)) return y;
+      last = s * last + (1 - s) * y;
+      n += 1;
+      return last / (1 - Math.pow(s, n));
+    });
+  }
+
+  const PALETTE = ["#2563eb", "#ea580c", "#059669", "#db2777", "#7c3aed", "#ca8a04", "#0891b2", "#4b5563",
+    "#dc2626", "#65a30d", "#9333ea", "#0d9488"];
+  const X_TITLES = { step: "step", epoch: "epoch", time: "wall time (s)" };
+  const PLOT_CONFIG = { displaylogo: false, responsive: true };
+  const options = { smoothing: 0.6, x: "step", log: false };
+  const charts = [];
+
+  class CurveChart {
+    constructor(div, title, { log = false, height = 260, legend = true } = {}) {
+      this.div = div;
+      this.legend = legend;
+      this.title = title;
+      this.forceLog = log;
+      this.height = height;
+      this.series = []; // {key, label, color, dash, data: {step, epoch, time, value}, ema: {last, n}}
+      this.frame = null;
+      this.dirty = false;
+      charts.push(this);
+      this.redraw();
+    }
+
+    add(key, label, color, dash) {
+      this.series.push({ key, label, color, dash, data: { step: [], epoch: [], time: [], value: [] } });
+    }
+
+    get(key) {
+      return this.series.find((s) => s.key === key);
+    }
+
+    setData(key, data) {
+      const series = this.get(key);
+      if (series) series.data = { step: data.step.slice(), epoch: data.epoch.slice(), time: data.time.slice(), value: data.value.slice() };
+      this.schedule();
+    }
+
+    append(key, step, epoch, time, value) {
+      const series = this.get(key);
+      if (!series) return;
+      series.data.step.push(step);
+      series.data.epoch.push(epoch);
+      series.data.time.push(time);
+      series.data.value.push(value);
+      this.schedule();
+    }
+
+    schedule() {
+      // however fast points arrive, the chart is drawn at most once per frame
+      if (this.frame === null) this.frame = requestAnimationFrame(() => {
+        this.frame = null;
+        this.redraw();
+      });
+    }
+
+    traces() {
+      const traces = [];
+      for (const s of this.series) {
+        if (!s.data.value.length) continue;
+        const x = s.data[options.x];
+        const smoothed = options.smoothing > 0;
+        if (smoothed) {
+          traces.push({ x, y: s.data.value, mode: "lines", name: s.label + " (raw)", showlegend: false,
+            hoverinfo: "skip", line: { color: s.color, width: 1 }, opacity: 0.25 });
+        }
+        traces.push({ x, y: smooth(s.data.value, options.smoothing), mode: "lines", name: s.label,
+          line: { color: s.color, width: s.dash ? 1.2 : 2, dash: s.dash || "solid" } });
+      }
+      return traces;
+    }
+
+    redraw() {
+      const log = this.forceLog || options.log;
+      const layout = {
+        title: { text: this.title, font: { size: 14 }, x: 0.02, xanchor: "left" },
+        margin: { l: 54, r: 12, t: 36, b: 40 }, height: this.height,
+        xaxis: { title: { text: X_TITLES[options.x] } }, yaxis: { type: log ? "log" : "linear", exponentformat: "e" },
+        legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
+        paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff", uirevision: "keep", showlegend: this.legend,
+      };
+      const range = this.range(log);
+      if (range) layout.yaxis.range = range;
+      Plotly.react(this.div, this.traces(), layout, PLOT_CONFIG);
+    }
+
+    // with a diverged series on the chart, the scale comes from the others alone
+    range(log) {
+      if (!this.series.some((s) => s.ignoreInRange)) return null;
+      const ys = [];
+      for (const s of this.series) {
+        if (s.ignoreInRange) continue;
+        for (const y of s.data.value) if (y !== null && isFinite(y) && (!log || y > 0)) ys.push(log ? Math.log10(y) : y);
+      }
+      if (!ys.length) return null;
+      const low = Math.min(...ys);
+      const high = Math.max(...ys);
+      const pad = (high - low || Math.abs(high) || 1) * 0.05;
+      return [low - pad, high + pad];
+    }
+  }
+
+  function setOptions(changes) {
+    Object.assign(options, changes);
+    charts.forEach((chart) => chart.redraw());
+  }
+
+  // the controls bar (smoothing slider, x axis, log y) drives every chart on the page
+  function bindControls(root) {
+    if (!root) return;
+    const slider = root.querySelector("[name=smoothing]");
+    const shown = root.querySelector("[data-smoothing-value]");
+    slider.addEventListener("input", () => {
+      shown.textContent = Number(slider.value).toFixed(3);
+      setOptions({ smoothing: Number(slider.value) });
+    });
+    root.querySelector("[name=x_axis]").addEventListener("change", (e) => setOptions({ x: e.target.value }));
+    root.querySelector("[name=log_y]").addEventListener("change", (e) => setOptions({ log: e.target.checked }));
+    setOptions({ smoothing: Number(slider.value) });
+  }
+
+  window.Curves = { smooth, CurveChart, PALETTE, PLOT_CONFIG, options, setOptions, bindControls, charts };
+})();

@@ -1,0 +1,71 @@
+// Overlay of several runs: one chart per metric, one colour per run; live members keep streaming.
+(function () {
+  "use strict";
+
+  const C = window.Curves;
+  const LOG = { lr: true, grad_norm: true };
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    const root = document.getElementById("compare");
+    if (!root) return;
+    const members = JSON.parse(root.dataset.members);
+    const names = Object.fromEntries(Array.from(root.querySelectorAll("tr[data-member]")).map(
+      (tr) => [tr.dataset.member, tr.querySelector("a").textContent]));
+    root.querySelectorAll(".swatch").forEach((s) => (s.style.background = C.PALETTE[s.dataset.index % C.PALETTE.length]));
+    C.bindControls(document.getElementById("curve-controls"));
+    const charts = {};
+    document.querySelectorAll("[data-chart]").forEach((div) => {
+      const metric = div.dataset.chart;
+      const chart = (charts[metric] = new C.CurveChart(div, metric, { log: !!LOG[metric], legend: false }));
+      members.forEach((id, i) => chart.add(id, names[id], C.PALETTE[i % C.PALETTE.length]));
+    });
+    await Promise.all(members.map(async (id) => {
+      const history = await (await fetch(`/api/runs/${id}/history?max_points=2000`)).json();
+      for (const [metric, chart] of Object.entries(charts)) {
+        if (history.series[metric]) chart.setData(id, history.series[metric]);
+      }
+      const row = root.querySelector(`tr[data-member="${id}"]`);
+      const status = row.querySelector("[data-status]").textContent;
+      if (["queued", "running", "paused"].includes(status)) follow(id, history.last_event_id, charts, row);
+      else markDiverged(id, status, charts);
+    }));
+  });
+
+  function markDiverged(id, status, charts) {
+    // a diverged member stays drawn but does not set the scale of the chart
+    if (status !== "diverged") return;
+    for (const chart of Object.values(charts)) {
+      const series = chart.get(id);
+      if (series) series.ignoreInRange = true;
+      chart.schedule();
+    }
+  }
+
+  function follow(id, after, charts, row) {
+    const source = new EventSource(`/api/runs/${id}/events?after=${after}`);
+    let lastId = after;
+    source.addEventListener("metrics", (event) => {
+      if (Number(event.lastEventId) <= lastId) return;
+      lastId = Number(event.lastEventId);
+      const m = JSON.parse(event.data);
+      for (const [metric, chart] of Object.entries(charts)) {
+        if (metric in m.values) chart.append(id, m.step, m.epoch, m.time, m.values[metric]);
+      }
+    });
+    source.addEventListener("status", (event) => {
+      const s = JSON.parse(event.data);
+      const badge = row.querySelector("[data-status]");
+      badge.textContent = s.status;
+      badge.className = "badge status-" + s.status;
+    });
+    source.addEventListener("done", async (event) => {
+      source.close();
+      const d = JSON.parse(event.data);
+      markDiverged(id, d.status, charts);
+      for (const [key, value] of Object.entries(d.summary || {})) {
+        const cell = row.querySelector(`[data-summary="${key}"]`);
+        if (cell && typeof value === "number") cell.textContent = Number(value.toPrecision(4)).toString();
+      }
+    });
+  }
+})();

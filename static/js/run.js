@@ -1,0 +1,140 @@
+// A run's page: history first (downsampled by the server), then the live stream from where it ended.
+(function () {
+  "use strict";
+
+  const C = window.Curves;
+  const CHARTS = {
+    loss: { title: "loss", series: [["train_loss", 0], ["val_loss", 1], ["batch_loss", 7, "dot"]] },
+    acc: { title: "accuracy", series: [["train_acc", 0], ["val_acc", 1]] },
+    lr: { title: "learning rate", series: [["lr", 4]], log: true },
+    grad: { title: "gradient norm (global)", series: [["grad_norm", 2]], log: true },
+  };
+
+  class RunView {
+    constructor(root) {
+      this.root = root;
+      this.runId = root.dataset.run;
+      this.total = Number(root.dataset.total) || 0;
+      this.lastId = 0;
+      this.charts = {};
+      this.probes = {}; // name -> handler(step, data); panels register themselves here
+      for (const [key, spec] of Object.entries(CHARTS)) {
+        const chart = new C.CurveChart(root.querySelector(`[data-chart=${key}]`), spec.title, { log: spec.log });
+        spec.series.forEach(([name, color, dash]) => chart.add(name, name, C.PALETTE[color], dash));
+        this.charts[key] = chart;
+      }
+      root.addEventListener("click", (event) => {
+        const button = event.target.closest("button[data-action]");
+        if (button) this.control(button.dataset.action);
+        const more = event.target.closest("button[data-continue]");
+        if (more) this.continueRun(more.dataset.more === "true");
+      });
+    }
+
+    async load() {
+      const response = await fetch(`/api/runs/${this.runId}/history?max_points=2000`);
+      const history = await response.json();
+      this.lastId = history.last_event_id;
+      for (const chart of Object.values(this.charts)) {
+        for (const series of chart.series) {
+          if (history.series[series.key]) chart.setData(series.key, history.series[series.key]);
+        }
+      }
+      for (const probe of Object.values(history.probes)) this.onProbe(probe);
+      const loss = history.series.train_loss;
+      if (loss) this.setProgress(loss.step[loss.step.length - 1]);
+      if (this.root.dataset.terminal !== "true") this.follow();
+    }
+
+    follow() {
+      // htmx-ext-sse owns the connection (and its reconnects); every new source gets our listeners
+      this.root.addEventListener("htmx:sseOpen", (event) => this.attach(event.detail.source));
+      this.root.setAttribute("hx-ext", "sse");
+      this.root.setAttribute("sse-connect", `/api/runs/${this.runId}/events?after=${this.lastId}`);
+      this.root.setAttribute("sse-close", "done");
+      htmx.process(this.root);
+    }
+
+    attach(source) {
+      for (const kind of ["metrics", "probe", "status", "done"]) {
+        source.addEventListener(kind, (event) => this.receive(kind, event));
+      }
+      // when the run ends the server renders the header again, with its summary and exports
+      source.addEventListener("done", () => {
+        htmx.ajax("GET", `/runs/${this.runId}?fragment=header`, { target: "#run-header", swap: "outerHTML" });
+      });
+    }
+
+    receive(kind, event) {
+      const id = Number(event.lastEventId);
+      if (id && id <= this.lastId) return; // a reconnect replays nothing twice
+      if (id) this.lastId = id;
+      const data = JSON.parse(event.data);
+      if (kind === "metrics") this.onMetrics(data);
+      else if (kind === "probe") this.onProbe(data);
+      else this.onStatus(data);
+    }
+
+    onMetrics(m) {
+      for (const chart of Object.values(this.charts)) {
+        for (const series of chart.series) {
+          if (series.key in m.values) chart.append(series.key, m.step, m.epoch, m.time, m.values[series.key]);
+        }
+      }
+      this.setProgress(m.step);
+      document.dispatchEvent(new CustomEvent("descent:metrics", { detail: m }));
+    }
+
+    onProbe(p) {
+      const handler = this.probes[p.name];
+      if (handler) handler(p.step, p.data);
+    }
+
+    setProgress(step) {
+      const bar = document.getElementById("run-progress");
+      if (bar && this.total) bar.style.width = Math.min(100, (100 * step) / this.total).toFixed(1) + "%";
+    }
+
+    onStatus(s) {
+      const badge = document.getElementById("run-status");
+      if (badge) {
+        badge.textContent = s.status;
+        badge.className = "badge status-" + s.status;
+      }
+      const device = document.getElementById("run-device");
+      if (s.device && device) device.textContent = s.device;
+      if (s.total_steps) this.total = s.total_steps;
+    }
+
+    async continueRun(askSteps) {
+      const body = {};
+      if (askSteps) {
+        const steps = window.prompt("Train until which step?", String(this.total * 2));
+        if (!steps) return;
+        body.steps = Number(steps);
+      }
+      const response = await fetch(`/api/runs/${this.runId}/continue`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+      });
+      const answer = await response.json();
+      if (response.status === 201) window.location.href = "/runs/" + answer.id;
+      else alert(typeof answer.detail === "string" ? answer.detail : JSON.stringify(answer.detail));
+    }
+
+    async control(action) {
+      const response = await fetch(`/api/runs/${this.runId}/control`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ action }),
+      });
+      if (!response.ok) alert((await response.json()).detail || response.statusText);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const root = document.getElementById("live");
+    if (!root) return;
+    C.bindControls(document.getElementById("curve-controls"));
+    const view = (window.descentRun = new RunView(root));
+    document.dispatchEvent(new CustomEvent("descent:run", { detail: view })); // panels hook in here
+    view.load();
+  });
+})();
