@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from engine.registry import schema
+
 
 @dataclass
 class FormField:
@@ -57,10 +59,10 @@ def _sub_model(annotation: Any) -> type[BaseModel] | None:
 
 
 def fields_for(prefix: str, model: type[BaseModel], values: dict[str, Any] | None = None) -> list[FormField]:
-    schema = model.model_json_schema()
+    properties = schema(model).get("properties", {})
     values = values or {}
     result = []
-    for key, prop in schema.get("properties", {}).items():
+    for key, prop in properties.items():
         name, given = f"{prefix}.{key}", values.get(key, prop.get("default"))
         sub = _sub_model(model.model_fields[key].annotation)
         if sub is not None:

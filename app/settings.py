@@ -17,7 +17,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(2, ge=1, le=64, description="training processes kept warm; more runs queue")
-    torch_threads: int = Field(0, ge=0, description="threads per worker; 0 = cores / workers")
+    # one thread is fastest for the small models of a playground, and keeps parallel runs from fighting
+    torch_threads: int = Field(1, ge=0, description="threads per worker; 0 = cores / workers")
     max_parameters: int = Field(5_000_000, ge=1, description="largest model a run may build")
     max_steps: int = Field(1_000_000, ge=1, description="most optimizer steps in one run")
     max_queued: int = Field(200, ge=1, description="runs waiting for a worker before POST is refused")

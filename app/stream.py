@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import threading
 from dataclasses import dataclass
 from typing import AsyncIterator, Awaitable, Callable
@@ -14,6 +15,11 @@ class StreamEvent:
     seq: int
     kind: str
     data: str  # strict JSON, serialized once for every subscriber
+
+    @functools.cached_property
+    def wire(self) -> bytes:
+        """The event as it goes on the wire, encoded once however many clients watch."""
+        return f"id: {self.seq}\nevent: {self.kind}\ndata: {self.data}\n\n".encode()
 
 
 class LiveStream:
@@ -98,12 +104,12 @@ class Hub:
 
     async def follow(
         self, run_id: str, after: int, stored: Callable[[int], Awaitable[list[StreamEvent]]], heartbeat: float = 15.0
-    ) -> AsyncIterator[StreamEvent | None]:
-        """Every event after `after`, then live ones until the run is done; None marks a heartbeat."""
+    ) -> AsyncIterator[list[StreamEvent]]:
+        """Batches of every event after `after`, then live ones until the run is done; [] is a heartbeat."""
         self.subscribers[run_id] += 1
         try:
-            async for event in self._follow(run_id, after, stored, heartbeat):
-                yield event
+            async for batch in self._follow(run_id, after, stored, heartbeat):
+                yield batch
         finally:
             self.subscribers[run_id] -= 1
 
@@ -111,18 +117,20 @@ class Hub:
         stream = self.get(run_id)
         if stream is None or after < stream.first_seq - 1:
             # a finished run, or a resumed one whose earlier events live only in the store
-            for event in await stored(after):
-                yield event
-                after = event.seq
+            batch = await stored(after)
+            if batch:
+                yield batch
+                after = batch[-1].seq
             if stream is None:
                 return
         while True:
-            for event in stream.after(after):
-                yield event
-                after = event.seq
+            batch = stream.after(after)
+            if batch:
+                yield batch  # a waking subscriber sends all it missed in one write
+                after = batch[-1].seq
             if stream.closed and after >= stream.last_seq:
                 return
             before = after
             await stream.wait(after, heartbeat)
             if stream.last_seq == before and not stream.closed:
-                yield None
+                yield []

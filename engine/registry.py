@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -35,9 +37,15 @@ class Entry:
         return {
             "name": self.name,
             "description": self.description,
-            "params": self.params.model_json_schema(),
+            "params": schema(self.params),
             **self.meta,
         }
+
+
+@functools.lru_cache(maxsize=None)
+def schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A params model's JSON schema; models never change after import, and pages ask for hundreds."""
+    return model.model_json_schema()
 
 
 class Registry:

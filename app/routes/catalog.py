@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import APIRouter
@@ -23,7 +24,9 @@ def _jsonable(entry: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in entry.items() if not callable(v)}
 
 
+@functools.lru_cache(maxsize=1)
 def build_catalog() -> dict[str, list[dict[str, Any]]]:
+    """Every registry described; built once, since registries are complete after import."""
     catalog = {PLURAL[section]: [_jsonable(e) for e in registry.catalog()] for section, registry in SECTIONS.items()}
     catalog["activations"] = [_jsonable(e) for e in activations.catalog()]
     catalog["probes"] = [_jsonable(e) for e in probes.catalog()]

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.sse import EventSourceResponse, ServerSentEvent
+from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import downsample
@@ -156,24 +156,29 @@ def edit_run(run: RunDep, body: RunEdit, store: StoreDep) -> dict[str, Any]:
     return public(store.get_run(run.id))
 
 
-@router.get("/{run_id}/events", response_class=EventSourceResponse, dependencies=[Depends(_subscriber_slot)])
+@router.get(
+    "/{run_id}/events", response_model=None, dependencies=[Depends(_subscriber_slot)],
+    responses={200: {"content": {"text/event-stream": {}}, "description": "metrics, probe, status and done events"}},
+)
 async def run_events(
     run: RunDep,
     manager: ManagerDep,
     last_event_id: Annotated[int | None, Header(ge=0)] = None,
     after: Annotated[int | None, Query(ge=0, description="replay from this event id (same as Last-Event-ID)")] = None,
-):
+) -> EventSourceResponse:
+    """Every event of the run after Last-Event-ID (or `after`), then live ones until `done`."""
     store = manager.store
 
     async def stored(since: int) -> list[StreamEvent]:
         rows = await run_in_threadpool(store.events_after, run.id, since)
         return [StreamEvent(r.seq, r.kind, r.data) for r in rows]
 
-    async for event in manager.hub.follow(run.id, last_event_id or after or 0, stored):
-        if event is None:
-            yield ServerSentEvent(comment="keep-alive")
-        else:
-            yield ServerSentEvent(raw_data=event.data, event=event.kind, id=str(event.seq))
+    async def body():
+        # note: events are pre-encoded once in the hub; a batch goes out as one write per subscriber
+        async for batch in manager.hub.follow(run.id, last_event_id or after or 0, stored):
+            yield b"".join(event.wire for event in batch) if batch else b": keep-alive\n\n"
+
+    return EventSourceResponse(body(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @router.get("/{run_id}/metrics", response_model=None)
