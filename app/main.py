@@ -12,12 +12,13 @@ from fastapi.staticfiles import StaticFiles
 from app import auth
 from app.auth import AccessMiddleware
 from app.executor.pool import WorkerPool
-from app.routes import catalog, checkpoints, health, pages, runs
+from app.routes import catalog, checkpoints, datasets, health, pages, plans, runs
 from app.runs import RunManager
 from app.settings import Settings, get_settings
 from app.store import Store
 from app.stream import Hub
 from app.vendor import PLOTLY_JS
+from engine.datasets import uploads
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        uploads.configure(settings.upload_root)
         store = Store(settings.database_url)
         interrupted = store.mark_interrupted()
         if interrupted:
@@ -35,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         manager = RunManager(store, Hub(), settings.flush_interval_s)
         pool = WorkerPool(
             settings.workers, manager.on_events, settings.threads_per_worker(), settings.max_run_seconds,
-            settings.checkpoint_root,
+            settings.data_dir,
         )
         pool.start()
         manager.start(pool)
@@ -54,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/static/vendor/plotly.min.js", PLOTLY_JS, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.add_middleware(AccessMiddleware, settings=settings)
-    for module in (health, catalog, runs, checkpoints, pages, auth):
+    for module in (health, catalog, runs, checkpoints, plans, datasets, pages, auth):
         app.include_router(module.router)
     return app
 

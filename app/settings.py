@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     def checkpoint_root(self) -> str:
         return os.path.join(self.data_dir, "checkpoints")
 
+    @property
+    def upload_root(self) -> str:
+        return os.path.join(self.data_dir, "uploads")
+
     def is_loopback(self) -> bool:
         return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")
 

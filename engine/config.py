@@ -155,7 +155,10 @@ def resolve(config: RunConfig) -> Plan:
     if "dataset" not in parsed:
         raise ConfigError(errors)
 
-    info = data_info(names["dataset"], parsed["dataset"])
+    try:
+        info = data_info(names["dataset"], parsed["dataset"])
+    except ValueError as exc:  # e.g. an upload id that names no file
+        raise ConfigError([*errors, _error(("dataset", "params"), str(exc))]) from None
     _check_pairings(names, info, errors)
     _check_augmentation(config.train, info, errors)
     if not errors and {"model", "loss"} <= parsed.keys():

@@ -47,7 +47,7 @@ def client(tmp_path_factory) -> TestClient:
     from app.settings import Settings
 
     db = tmp_path_factory.mktemp("db") / "descent.db"
-    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(db.parent), workers=2, torch_threads=1, max_steps=100_000,
+    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(db.parent), workers=2, torch_threads=1, max_steps=100_000, max_upload_bytes=1_000_000,
                         max_parameters=1_000_000)
     with TestClient(create_app(settings)) as test_client:
         assert test_client.app.state.pool.wait_ready(120)

@@ -42,10 +42,10 @@ class Job:
 class WorkerPool:
     def __init__(
         self, size: int, on_events: OnEvents, threads: int = 1, max_run_seconds: float | None = None,
-        checkpoint_root: str = "data/checkpoints",
+        data_dir: str = "data",
     ):
         self.size, self.on_events, self.threads = size, on_events, threads
-        self.max_run_seconds, self.checkpoint_root = max_run_seconds, checkpoint_root
+        self.max_run_seconds, self.data_dir = max_run_seconds, data_dir
         self.ctx = mp.get_context("spawn")  # fork after torch is imported is unsafe
         self.outbox = self.ctx.Queue()
         self.workers: list[Worker] = []
@@ -90,7 +90,7 @@ class WorkerPool:
         inbox = self.ctx.Queue()
         state, tokens = self.ctx.RawValue("i", RUN), self.ctx.RawValue("q", 0)
         process = self.ctx.Process(
-            target=worker_main, args=(index, inbox, self.outbox, state, tokens, self.threads, self.max_run_seconds, self.checkpoint_root),
+            target=worker_main, args=(index, inbox, self.outbox, state, tokens, self.threads, self.max_run_seconds, self.data_dir),
             name=f"descent-worker-{index}", daemon=True,
         )
         process.start()

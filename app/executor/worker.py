@@ -15,7 +15,7 @@ READY, IDLE = "__ready__", "__idle__"
 
 def worker_main(
     index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, threads: int, max_seconds: float | None = None,
-    checkpoint_root: str = "data/checkpoints",
+    data_dir: str = "data",
 ) -> None:
     _die_with_parent()
     import torch
@@ -23,6 +23,10 @@ def worker_main(
     torch.set_num_threads(threads)
     from engine import checkpoint
     from engine.config import RunConfig
+    from engine.datasets import uploads
+
+    uploads.configure(os.path.join(data_dir, "uploads"))
+    checkpoint_root = os.path.join(data_dir, "checkpoints")
     from engine.control import Control
     from engine.events import wire
     from engine.trainer import train

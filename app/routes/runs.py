@@ -20,7 +20,8 @@ from app.settings import Settings
 from app.store import TERMINAL, Store, public
 from app.stream import StreamEvent
 from engine import checkpoint
-from engine.architecture import count_parameters
+from engine.advice import advise
+from engine.architecture import count_parameters, layer_table
 from engine.config import ConfigError, Plan, RunConfig, explicit, resolve
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
@@ -31,6 +32,14 @@ class RunCreated(BaseModel):
     status: str
     total_steps: int
     parameters: int
+    warnings: list[dict[str, str]] = []
+
+
+class PlanPreview(BaseModel):
+    total_steps: int
+    parameters: int
+    architecture: dict[str, Any]
+    warnings: list[dict[str, str]]
 
 
 class RunEdit(BaseModel):
@@ -122,7 +131,14 @@ def create_run(config: RunConfig, manager: ManagerDep, settings: SettingsDep) ->
     if manager.executor.queued() >= settings.max_queued:
         raise HTTPException(429, f"{settings.max_queued} runs are already waiting; try again when some finish")
     row = manager.create(config, plan.total_steps)
-    return RunCreated(id=row.id, status=row.status, total_steps=plan.total_steps, parameters=parameters)
+    return RunCreated(id=row.id, status=row.status, total_steps=plan.total_steps, parameters=parameters,
+                      warnings=advise(plan))
+
+
+def preview(config: RunConfig, settings: Settings) -> PlanPreview:
+    plan, parameters = check(config, settings)
+    return PlanPreview(total_steps=plan.total_steps, parameters=parameters, architecture=layer_table(plan),
+                       warnings=advise(plan))
 
 
 def filtered_runs(store: Store, where: RunFilter) -> list[dict[str, Any]]:

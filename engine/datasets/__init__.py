@@ -96,5 +96,5 @@ def normalization_dims(kind: str, ndim: int) -> tuple[int, ...]:
     return (0,)
 
 
-from engine.datasets import toy2d  # noqa: E402,F401  (registers entries)
-from engine.datasets import curves, images, signals, sequences  # noqa: E402,F401  (registers entries)
+# registration order is catalog order: toy sets first, then 1-D curves, images, signals, sequences
+from engine.datasets import toy2d, curves, images, signals, sequences, uploads  # noqa: E402,F401,I001

@@ -83,7 +83,7 @@
     const kind = dataset.selectedOptions[0] && dataset.selectedOptions[0].dataset.kind;
     let firstOk = null;
     Array.from(network.options).forEach((option) => {
-      const ok = !kind || !option.dataset.accepts || option.dataset.accepts.split(" ").includes(kind);
+      const ok = !kind || kind === "any" || !option.dataset.accepts || option.dataset.accepts.split(" ").includes(kind);
       option.disabled = !ok;
       if (ok && !firstOk) firstOk = option;
     });
@@ -93,11 +93,63 @@
     }
   }
 
-  function initBuilder(form) {
-    filterNetworks(form);
+  // the formulas of the notes, typeset by the vendored KaTeX
+  function renderMath(root) {
+    if (!window.katex) return;
+    root.querySelectorAll("code.formula:not([data-typeset])").forEach((el) => {
+      const tex = el.textContent;
+      try {
+        katex.render(tex, el, { throwOnError: false, displayMode: false });
+        el.dataset.typeset = "true";
+        el.title = tex;
+      } catch (err) { /* leave the TeX source readable */ }
+    });
+  }
+
+  let planTimer = null;
+  function refreshPlan(form) {
+    // the network's table and the advice follow every edit, a moment after typing stops
+    clearTimeout(planTimer);
+    planTimer = setTimeout(async () => {
+      const response = await fetch("/partials/plan", {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(collectConfig(form)),
+      });
+      document.getElementById("plan").innerHTML = await response.text();
+    }, 250);
+  }
+
+  function changed(form) {
     syncUrl(form);
-    form.addEventListener("input", () => syncUrl(form));
-    form.addEventListener("change", () => syncUrl(form));
+    refreshPlan(form);
+  }
+
+  async function upload(form) {
+    const data = new FormData();
+    form.querySelectorAll("input[data-upload]").forEach((input) => {
+      if (input.files[0]) data.append(input.dataset.upload, input.files[0]);
+    });
+    const result = document.getElementById("upload-result");
+    const response = await fetch("/api/uploads", { method: "POST", body: data });
+    const body = await response.json();
+    if (response.status !== 201) {
+      result.textContent = Array.isArray(body.detail) ? body.detail.map((e) => e.msg).join("; ") : body.detail;
+      return;
+    }
+    form.querySelector("[name='dataset.params.upload_id']").value = body.id;
+    result.textContent = `${body.name}: ${body.n_samples} samples, ${body.kind} ${JSON.stringify(body.input_shape)}, ` +
+      (body.task === "classification" ? `${body.n_classes} classes` : "regression");
+    changed(form);
+  }
+
+  function initBuilder(form) {
+    form.addEventListener("click", (event) => {
+      if (event.target.id === "upload-button") upload(form);
+    });
+    filterNetworks(form);
+    renderMath(form);
+    changed(form);
+    form.addEventListener("input", () => changed(form));
+    form.addEventListener("change", () => changed(form));
     document.getElementById("copy-link").addEventListener("click", async (event) => {
       syncUrl(form);
       try {
@@ -139,7 +191,8 @@
     });
     document.body.addEventListener("htmx:afterSwap", () => {
       filterNetworks(form);
-      syncUrl(form);
+      renderMath(form);
+      changed(form);
     });
   }
 
