@@ -10,7 +10,8 @@ from typing import Any
 
 from app.executor import EventBatch, Executor
 from app.store import TERMINAL, RunRow, Store
-from app.stream import Hub, StreamEvent
+from app.history import DEFAULT_POINTS, History
+from app.stream import Hub
 from engine.config import RunConfig
 from engine.events import dumps
 
@@ -26,6 +27,7 @@ class RunManager:
         self._events: list[tuple[str, int, str, str]] = []
         self._updates: dict[str, dict[str, Any]] = {}
         self._totals: dict[str, int] = {}
+        self._histories: dict[str, History] = {}
         self._stop = threading.Event()
         self._flusher = threading.Thread(target=self._flush_loop, daemon=True, name="run-flusher")
 
@@ -59,15 +61,22 @@ class RunManager:
         self.hub.drop(run_id)
         with self._lock:
             self._updates.pop(run_id, None)
+            self._histories.pop(run_id, None)
             self._events = [e for e in self._events if e[0] != run_id]
         self.store.delete_run(run_id)
 
-    def snapshot(self, run_id: str) -> list[StreamEvent]:
-        """Every event of a run so far: from memory while it is live, else from the store."""
-        stream = self.hub.get(run_id)
-        if stream is not None and stream.first_seq == 1:
-            return stream.after(0)
-        return [StreamEvent(r.seq, r.kind, r.data) for r in self.store.events_after(run_id, 0)]
+    def history_view(self, run_id: str, max_points: int) -> dict[str, Any]:
+        """The chart view of a run: from its live columns, else rebuilt from the store (and kept)."""
+        with self._lock:
+            live = self._histories.get(run_id)
+            if live is not None:
+                return live.view(max_points)
+        history = History.from_events(self.store.events_after(run_id, 0))
+        view = history.view(max_points)
+        row = self.store.get_run(run_id)
+        if row is not None and row.status in TERMINAL and max_points == DEFAULT_POINTS:
+            self.store.edit_run(run_id, history=view)
+        return view
 
     # -- events from the workers (reader thread) -------------------------------------------
     def on_events(self, batch: EventBatch) -> None:
@@ -80,11 +89,15 @@ class RunManager:
                     continue  # a deleted run, or a worker's late events after its run was failed
                 event = stream.append(kind, dumps(payload))
                 self._events.append((run_id, event.seq, kind, event.data))
+                self._histories.setdefault(run_id, History()).add(event.seq, kind, payload)
                 self._apply(run_id, kind, payload)
                 touched.add(run_id)
                 status_changed |= kind in ("status", "done")
                 if kind == "done":
                     stream.closed = True
+                    # the chart view is computed once, when the run ends, so opening it later parses nothing
+                    fields = self._updates.setdefault(run_id, {})
+                    fields["history"] = self._histories.pop(run_id).view(DEFAULT_POINTS)
         if status_changed:
             self.flush()  # the store knows a run's new status before any client hears of it
         for run_id in touched:

@@ -31,6 +31,7 @@ class RunRow(Base):
     summary: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list] = mapped_column(JSON, default=list)
+    history: Mapped[dict | None] = mapped_column(JSON)  # the chart view, kept when the run ends
     created: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 

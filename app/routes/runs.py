@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app import downsample
+from app.history import DEFAULT_POINTS
 from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
 from app.settings import Settings
 from app.store import TERMINAL, Store, public
@@ -213,26 +213,14 @@ def run_metrics(run: RunDep, store: StoreDep, format: Literal["json", "csv"] = "
 
 @router.get("/{run_id}/history")
 async def run_history(
-    run: RunDep, manager: ManagerDep, max_points: Annotated[int, Query(ge=10, le=1_000_000)] = 2000
+    run: RunDep, manager: ManagerDep, max_points: Annotated[int, Query(ge=10, le=1_000_000)] = DEFAULT_POINTS
 ) -> dict[str, Any]:
     """What a chart needs to open a run: metrics downsampled per series (extremes and last point kept),
     the latest reading of each probe, and the event id to follow the live stream from."""
-    events = await run_in_threadpool(manager.snapshot, run.id)
-    rows, probes = [], {}
-    for event in events:
-        if event.kind == "metrics":
-            payload = json.loads(event.data)
-            rows.append({"step": payload["step"], "epoch": payload["epoch"], "time": payload["time"], **payload["values"]})
-        elif event.kind == "probe":
-            reading = json.loads(event.data)
-            # fields sent once (the data set's points) stay under the later readings
-            earlier = probes.get(reading["name"], {}).get("data", {})
-            probes[reading["name"]] = {**reading, "data": {**earlier, **reading["data"]}}
-    return {
-        "id": run.id, "last_event_id": events[-1].seq if events else 0, "points": len(rows),
-        "series": await run_in_threadpool(downsample.series, rows, max_points),
-        "probes": probes,
-    }
+    if run.history is not None and max_points == DEFAULT_POINTS and run.status in TERMINAL:
+        return {"id": run.id, **run.history}  # kept when the run ended: opening it parses nothing
+    view = await run_in_threadpool(manager.history_view, run.id, max_points)
+    return {"id": run.id, **view}
 
 
 @router.post("/{run_id}/control")

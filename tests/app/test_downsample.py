@@ -7,7 +7,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.downsample import minmax_indices, series
+from app.downsample import minmax_indices
+from app.history import History
 from tests.conftest import finish, run_config
 
 values = st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=False, width=32)), min_size=1, max_size=3000)
@@ -24,13 +25,17 @@ def test_minmax_keeps_bound_extremes_and_ends(ys, max_points):
         assert min(shown) == min(finite) and max(shown) == max(finite)
 
 
-def test_series_downsamples_each_metric_on_its_own():
-    rows = [{"step": i, "epoch": i / 10, "time": i / 100, "loss": math.sin(i / 50), **({"acc": 0.5} if i % 7 == 0 else {})}
-            for i in range(200_000)]
-    out = series(rows, 1000)
+def test_history_downsamples_each_metric_on_its_own():
+    import numpy as np
+
+    history = History()
+    for i in range(200_000):
+        values = {"loss": float(np.sin(i / 50)), **({"acc": 0.5} if i % 7 == 0 else {})}
+        history.add(i + 1, "metrics", {"step": i, "epoch": i / 10, "time": i / 100, "values": values})
+    out = history.view(1000)["series"]
     assert len(out["loss"]["step"]) <= 1002 and out["loss"]["step"][-1] == 199_999
-    assert out["loss"]["value"][-1] == rows[-1]["loss"]
-    assert max(out["loss"]["value"]) == max(r["loss"] for r in rows)
+    assert out["loss"]["value"][-1] == float(np.sin(199_999 / 50))
+    assert max(out["loss"]["value"]) == max(float(np.sin(i / 50)) for i in range(200_000))
     assert out["acc"]["step"][-1] == 199_997
 
 

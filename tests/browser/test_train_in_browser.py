@@ -21,10 +21,10 @@ def test_builder_train_and_watch_live(page, live_server):
     page.fill("input.run-name", "circles from the browser")
     page.click("#train-button")
     page.wait_for_url(re.compile(r"/runs/[0-9a-f]+$"))
-    page.wait_for_function("document.getElementById('chart-loss').data[0].x.length >= 20", timeout=60_000)
+    drawn = "(document.getElementById('chart-loss').data || []).find(t => t.name === 'train_loss')"
+    page.wait_for_function(f"({drawn} || {{x: []}}).x.length >= 20", timeout=60_000)
     expect(page.locator("#run-status")).to_have_text("completed", timeout=60_000)
-    points = page.evaluate("document.getElementById('chart-loss').data[0].x.length")
-    assert points == 61  # steps 0, 10, ..., 600
+    page.wait_for_function(f"{drawn}.x.length === 61", timeout=10_000)  # steps 0, 10, ..., 600
     expect(page.locator("#chart-boundary .heatmaplayer, #chart-boundary .hm")).not_to_have_count(0)
     expect(page.locator(".summary")).to_be_visible()
     page.goto(live_server + "/runs")
