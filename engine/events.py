@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Done:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-Event = Union[Metrics, Probe, Status, Done]
+Event = Metrics | Probe | Status | Done
 KINDS = {Metrics: "metrics", Probe: "probe", Status: "status", Done: "done"}
 
 

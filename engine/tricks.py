@@ -7,7 +7,7 @@ off by default, a run uses any mix of them at once, and none has alternatives to
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -69,6 +69,14 @@ class BatchTricks:
         partner = torch.randperm(len(x), generator=self.gen, device=x.device)
         return lam * x + (1 - lam) * x[partner], lambda out: lam * fn(out, y) + (1 - lam) * fn(out, y[partner])
 
+    def state_dict(self) -> dict:
+        """Generator states as tensors and plain numbers (checkpoints load with weights_only=True)."""
+        return {"gen": self.gen.get_state(), "rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.gen.set_state(state["gen"])
+        self.rng.bit_generator.state = state["rng"]
+
     def transform(self, x: torch.Tensor) -> torch.Tensor:
         a = self.augment
         if a.flip and x.dim() > 2:
@@ -93,6 +101,12 @@ class EarlyStopper:
 
     def __init__(self, params: EarlyStopping):
         self.params, self.best, self.waited = params, math.inf, 0
+
+    def state_dict(self) -> dict:
+        return {"best": self.best, "waited": self.waited}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best, self.waited = state["best"], state["waited"]
 
     def should_stop(self, val_loss: float) -> bool:
         if val_loss < self.best - self.params.min_delta:

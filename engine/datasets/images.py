@@ -39,7 +39,7 @@ def digits(params: DigitsParams, seed: int):
 
 
 class ShapesParams(DatasetParams):
-    n_samples: int = Field(1000, ge=20, le=20_000, description="images in all splits together")
+    n_samples: int = Field(3000, ge=20, le=20_000, description="images in all splits together")
     n_classes: int = Field(5, ge=2, le=len(SHAPES), description="the first n of: " + ", ".join(SHAPES))
     image_size: int = Field(16, ge=12, le=32, description="pixels per side")
     noise: float = Field(0.1, ge=0.0, le=1.0, description="std of the Gaussian pixel noise")

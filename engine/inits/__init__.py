@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from pydantic import Field
@@ -91,17 +91,20 @@ def xavier_normal(params: GainParams):
     return _apply(lambda w: nn.init.xavier_normal_(w, gain=params.gain))
 
 
-@initializers.add("xavier_uniform", GainParams, "Glorot uniform", formula=r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}+n_{out}}}\right)")
+@initializers.add("xavier_uniform", GainParams, "Glorot uniform",
+                  formula=r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}+n_{out}}}\right)")
 def xavier_uniform(params: GainParams):
     return _apply(lambda w: nn.init.xavier_uniform_(w, gain=params.gain))
 
 
-@initializers.add("kaiming_normal", description="He: variance 2/n_in; for ReLU", formula=r"w \sim N\!\left(0, \frac{2}{n_{in}}\right)")
+@initializers.add("kaiming_normal", description="He: variance 2/n_in; for ReLU",
+                  formula=r"w \sim N\!\left(0, \frac{2}{n_{in}}\right)")
 def kaiming_normal(params: Params):
     return _apply(lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"))
 
 
-@initializers.add("kaiming_uniform", description="He uniform; for ReLU", formula=r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}}}\right)")
+@initializers.add("kaiming_uniform", description="He uniform; for ReLU",
+                  formula=r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}}}\right)")
 def kaiming_uniform(params: Params):
     return _apply(lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu"))
 

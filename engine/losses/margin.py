@@ -5,7 +5,7 @@ With more classes each output scores one class against the rest.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

@@ -6,5 +6,5 @@ from engine.registry import Registry
 
 networks = Registry("network")
 
-from engine.networks import mlp, cnn, classic, resnet, inception  # noqa: E402,F401  (registers entries)
-from engine.networks import recurrent, transformer, siamese  # noqa: E402,F401
+# registration order is catalog order: simplest first
+from engine.networks import mlp, cnn, classic, resnet, inception, recurrent, transformer, siamese  # noqa: E402,F401,I001

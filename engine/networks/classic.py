@@ -58,7 +58,7 @@ def lenet5(params: LeNetParams, info: DataInfo, out_features: int) -> nn.Module:
 
 @networks.add(
     "alexnet", AlexNetParams, "AlexNet, scaled down: 5 conv layers with ReLU, 3 max pools, dropout in the FC head",
-    accepts=IMAGES,
+    accepts=IMAGES, suggested_lr=1e-3,  # no normalization layers: Adam at 1e-2 kills its ReLUs on shapes
 )
 def alexnet(params: AlexNetParams, info: DataInfo, out_features: int) -> nn.Module:
     w = params.width

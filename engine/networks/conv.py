@@ -6,7 +6,7 @@ The rank (1-D or 2-D) comes from the data set's input_shape: (C, L) is a signal,
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 from torch import nn
@@ -14,7 +14,7 @@ from torch import nn
 from engine.networks.activations import activations
 
 PoolName = Literal["max", "avg", "none"]
-Padding = Union[Literal["same", "valid"], Annotated[int, Field(ge=0, le=8)]]
+Padding = Literal["same", "valid"] | Annotated[int, Field(ge=0, le=8)]
 
 
 def conv_out_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> int:

@@ -31,7 +31,9 @@ class InceptionBlock(nn.Module):
 
         def spread(k: int) -> nn.Module:
             # the 1×1 bottleneck: mixes channels and cuts the k×k conv's cost by c_in/reduced
-            return nn.Sequential(unit(c_in, reduced, 1), unit(reduced, width, k)) if bottleneck else unit(c_in, width, k)
+            if not bottleneck:
+                return unit(c_in, width, k)
+            return nn.Sequential(unit(c_in, reduced, 1), unit(reduced, width, k))
 
         self.branches = nn.ModuleList([
             unit(c_in, width, 1),

@@ -66,6 +66,8 @@ _CELLS = {
     "gru": (nn.GRU, RecurrentParams, "GRU: reset and update gates, no separate cell state",
             r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"),
 }
+# measured: Adam at lr 1e-2 drives the plain RNN into saturation on 40-step MNIST-1D (chance accuracy); 1e-3 trains
+SUGGESTED_LR = {"rnn": 1e-3}
 
 
 def _builder(cell: type[nn.RNNBase]):
@@ -81,4 +83,5 @@ def _builder(cell: type[nn.RNNBase]):
 
 
 for _name, (_cell, _params, _text, _formula) in _CELLS.items():
-    networks.add(_name, _params, _text, accepts=SEQUENCE_INPUTS, formula=_formula)(_builder(_cell))
+    _extra = {"suggested_lr": SUGGESTED_LR[_name]} if _name in SUGGESTED_LR else {}
+    networks.add(_name, _params, _text, accepts=SEQUENCE_INPUTS, formula=_formula, **_extra)(_builder(_cell))

@@ -20,7 +20,8 @@ from engine.registry import Params
 class ResNetParams(Params):
     width: int = Field(16, ge=4, le=128, description="channels of the first stage; each later stage doubles it")
     blocks_per_stage: list[Annotated[int, Field(ge=1, le=8)]] = Field(
-        [1, 1, 1], min_length=1, max_length=4, description="residual blocks per stage; stages after the first halve the map"
+        [1, 1, 1], min_length=1, max_length=4,
+        description="residual blocks per stage; each stage after the first halves the map",
     )
     skip_connections: bool = Field(True, description="add each block's input to its output (off = a plain deep net)")
 

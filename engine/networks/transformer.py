@@ -81,6 +81,7 @@ class Transformer(nn.Module):
 @networks.add(
     "transformer", TransformerParams, "Transformer encoder: multi-head self-attention over the time steps",
     accepts=SEQUENCE_INPUTS, formula=r"\mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V",
+    suggested_lr=1e-3,  # measured: Adam at 1e-2 leaves parity at chance; 1e-3 solves it
 )
 def transformer(params: TransformerParams, info: DataInfo, out_features: int) -> nn.Module:
     return Transformer(params, info, out_features)

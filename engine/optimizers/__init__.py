@@ -14,4 +14,4 @@ class LRParams(Params):
     weight_decay: float = Field(0.0, ge=0.0, le=1.0, description="L2 penalty folded into the gradient")
 
 
-from engine.optimizers import sgd, adaptive, lbfgs  # noqa: E402,F401  (registers entries)
+from engine.optimizers import sgd, adaptive, lbfgs  # noqa: E402,F401,I001  (registers entries; sgd first in the catalog)

@@ -33,7 +33,8 @@ class AdamParams(EpsParams):
 
 ADAM_FORMULA = (
     r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
-    r"\hat m = \frac{m}{1-\beta_1^t},\ \hat v = \frac{v}{1-\beta_2^t},\ \theta \leftarrow \theta - \eta\frac{\hat m}{\sqrt{\hat v}+\epsilon}"
+    r"\hat m = \frac{m}{1-\beta_1^t},\ \hat v = \frac{v}{1-\beta_2^t},\ "
+    r"\theta \leftarrow \theta - \eta\frac{\hat m}{\sqrt{\hat v}+\epsilon}"
 )
 
 
@@ -47,7 +48,8 @@ def adagrad(params: EpsParams, parameters):
 
 @optimizers.add(
     "adadelta", AdadeltaParams, "a window of squared gradients and squared steps; needs no global lr",
-    formula=r"E[g^2] \leftarrow \rho E[g^2] + (1-\rho) g^2,\ \Delta\theta = -\frac{\sqrt{E[\Delta\theta^2]+\epsilon}}{\sqrt{E[g^2]+\epsilon}} g",
+    formula=r"E[g^2] \leftarrow \rho E[g^2] + (1-\rho) g^2,\ "
+    r"\Delta\theta = -\frac{\sqrt{E[\Delta\theta^2]+\epsilon}}{\sqrt{E[g^2]+\epsilon}} g",
 )
 def adadelta(params: AdadeltaParams, parameters):
     return torch.optim.Adadelta(

@@ -7,7 +7,7 @@ so a schedule means the same thing whatever the batch size.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from pydantic import Field
 
@@ -99,3 +99,4 @@ def build_factor(name: str, params: ScheduleParams, total_steps: int) -> Factor:
 
 
 from engine.schedules import modern  # noqa: E402,F401  (registers entries)
+from engine.schedules import lr_range  # noqa: E402,F401  (registers the LR range test)

@@ -27,7 +27,8 @@ def _anneal(strategy: str, start: float, end: float, pct: float) -> float:
 
 
 @schedules.add(
-    "one_cycle", OneCycleParams, "one cycle: warm up to the base lr, then anneal far below it (Smith's super-convergence)",
+    "one_cycle", OneCycleParams,
+    "one cycle: warm up to the base lr, then anneal far below it (Smith's super-convergence)",
     formula=r"\eta_0/d \nearrow \eta_0 \searrow \eta_0/(d\cdot d_f)",
 )
 def one_cycle(params: OneCycleParams, total_steps: int):
@@ -58,27 +59,30 @@ class PlateauParams(ScheduleParams):
 
 
 class Plateau:
-    """ReduceLROnPlateau's rule (mode 'min', relative threshold) as a factor: steps between log points keep it."""
+    """ReduceLROnPlateau's rule (mode 'min', relative threshold) as a factor: steps between log points keep it.
+
+    Only plain numbers live on it: LambdaLR.state_dict() saves a callable object's __dict__ with checkpoints.
+    """
 
     def __init__(self, params: PlateauParams):
-        self.params = params
+        self.factor, self.patience, self.threshold = params.factor, params.patience, params.threshold
+        self.cooldown, self.min_factor = params.cooldown, params.min_factor
         self.scale, self.best, self.bad, self.cooling = 1.0, math.inf, 0, 0
 
     def __call__(self, step: int) -> float:
         return self.scale
 
     def observe(self, val_loss: float) -> None:
-        p = self.params
-        if val_loss < self.best * (1 - p.threshold):
+        if val_loss < self.best * (1 - self.threshold):
             self.best, self.bad = val_loss, 0
         else:
             self.bad += 1
         if self.cooling > 0:
             self.cooling -= 1
             self.bad = 0
-        if self.bad > p.patience:
-            self.scale = max(self.scale * p.factor, p.min_factor)
-            self.cooling, self.bad = p.cooldown, 0
+        if self.bad > self.patience:
+            self.scale = max(self.scale * self.factor, self.min_factor)
+            self.cooling, self.bad = self.cooldown, 0
 
 
 @schedules.add(

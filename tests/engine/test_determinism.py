@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-
-from conftest import config, run
+from engine_helpers import config, run
 
 TRICKS = {"augment": {"flip": True, "shift": 1, "noise": 0.1}, "mixup_alpha": 0.4, "clip_grad_norm": 1.0}
 

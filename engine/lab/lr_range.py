@@ -1,0 +1,51 @@
+"""The learning-rate range test's reading: smooth the loss against the lr and suggest where it falls fastest."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+BETA = 0.98  # fast.ai's smoothing for the range test
+DIVERGED = 4.0  # the sweep is over once the smoothed loss exceeds this many times its best
+SKIP_START = 10  # the first debiased points average only a handful of batches: too noisy to take a slope from
+
+
+def smooth(values: Sequence[float], beta: float = BETA) -> list[float]:
+    """Debiased EMA: avg = β·avg + (1−β)·y; shown = avg / (1 − β^n)."""
+    average, shown = 0.0, []
+    for n, y in enumerate(values, start=1):
+        average = beta * average + (1 - beta) * y
+        shown.append(average / (1 - beta**n))
+    return shown
+
+
+def suggest(lrs: Sequence[float], losses: Sequence[float], beta: float = BETA) -> dict[str, Any]:
+    """The "steepest descent" rule: the lr where the smoothed loss falls fastest against log lr, looking only up
+    to where the loss blows up (smoothed loss > 4 × the best so far). Also the lr at the smoothed minimum / 10,
+    the other common rule. Points after a non-finite loss are dropped: the run diverged there."""
+    if len(lrs) != len(losses):
+        raise ValueError("lrs and losses must have the same length")
+    usable = [math.isfinite(y) and lr > 0 for lr, y in zip(lrs, losses, strict=True)]
+    n = usable.index(False) if False in usable else len(usable)
+    if n < 3:
+        raise ValueError(f"need at least 3 finite points, got {n}")
+    smoothed = smooth(losses[:n], beta)
+    stop, best = n, math.inf
+    for i, value in enumerate(smoothed):
+        best = min(best, value)
+        if value > DIVERGED * best:
+            stop = i
+            break
+    log_lr = np.log10(np.asarray(lrs[:stop], dtype=float))
+    slope = np.gradient(np.asarray(smoothed[:stop]), log_lr) if stop >= 2 else np.zeros(stop)
+    skip = min(SKIP_START, max(0, stop - 3))
+    steepest = skip + int(np.argmin(slope[skip:])) if stop > skip else 0
+    minimum = int(np.argmin(smoothed[:stop]))
+    return {
+        "suggested_lr": float(lrs[steepest]), "steepest_index": steepest, "smoothed": smoothed,
+        "min_loss_lr": float(lrs[minimum]), "minimum_index": minimum, "alternative_lr": float(lrs[minimum]) / 10,
+        "stop_index": stop, "rule": "steepest descent of the smoothed loss against log lr",
+    }

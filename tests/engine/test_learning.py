@@ -1,0 +1,25 @@
+"""Defaults learn: a few short runs that must end far above chance (a broken layer or loss fails these)."""
+
+from __future__ import annotations
+
+import pytest
+from engine_helpers import config, run
+
+CASES = {
+    # network, data set spec, steps, Adam's lr, and the bound on the last value of a val metric
+    "cnn-digits": ("cnn", {"name": "digits", "params": {"n_samples": 600}}, 150, 0.01, ("val_acc", ">", 0.85)),
+    "gru-parity": ("gru", {"name": "parity", "params": {"n_samples": 400, "seq_len": 5}}, 300, 0.01,
+                   ("val_acc", ">", 0.95)),
+    # guessing the mean (1.0) on the adding problem scores an MSE of about 0.17
+    "lstm-adding": ("lstm", {"name": "adding", "params": {"n_samples": 400, "seq_len": 10}}, 300, 0.01,
+                    ("val_loss", "<", 0.05)),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_defaults_learn(case):
+    network, dataset, steps, lr, (metric, direction, bound) = CASES[case]
+    cfg = config(dataset["name"], network, steps=steps, batch_size=32, dataset_spec=dataset,
+                 optimizer_spec={"name": "adam", "params": {"lr": lr}}, train={"eval_every": steps})
+    final = run(cfg).curve(metric)[-1]
+    assert (final > bound) if direction == ">" else (final < bound), f"{metric} = {final}"

@@ -1,0 +1,83 @@
+"""What makes each network what it is: attention maps, skips, bottlenecks, sequences read in time order."""
+
+from __future__ import annotations
+
+import torch
+from engine_helpers import info_of
+from torch import nn
+
+from engine.inits import initializers
+from engine.networks import networks
+from engine.networks.recurrent import steps_and_features
+from engine.networks.resnet import BasicBlock
+
+
+def _build(name: str, dataset: str, out_features: int = 10, **params) -> nn.Module:
+    torch.manual_seed(0)
+    return networks[name].build(networks[name].params(**params), info_of(dataset), out_features)
+
+
+def _count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def test_transformer_exposes_its_last_attention_map():
+    model = _build("transformer", "parity", 2, nhead=2)
+    assert model.attention is None
+    x = torch.randn(5, *info_of("parity").input_shape)
+    model(x)
+    steps = x.shape[1]
+    assert model.attention.shape == (5, 2, steps, steps)
+    assert torch.allclose(model.attention.sum(-1), torch.ones(5, 2, steps), atol=1e-5)
+
+
+def test_resnet_block_adds_its_input_only_with_skips():
+    for skip in (True, False):
+        block = BasicBlock(2, 4, 4, 1, skip)
+        nn.init.zeros_(block.body[1].weight)  # F(x) = BN(0) = 0: what is left is the shortcut
+        x = torch.randn(2, 4, 5, 5)
+        expected = torch.relu(x) if skip else torch.zeros_like(x)
+        assert torch.allclose(block.eval()(x), expected, atol=1e-6)
+    assert _count(_build("resnet", "shapes", skip_connections=False)) < _count(_build("resnet", "shapes"))
+
+
+def test_inception_bottleneck_cuts_parameters():
+    with_bottleneck = _count(_build("inception", "digits", bottleneck=True))
+    assert with_bottleneck < _count(_build("inception", "digits", bottleneck=False))
+
+
+def test_cnn_is_1d_on_signals_and_2d_on_images():
+    assert any(isinstance(m, nn.Conv1d) for m in _build("cnn", "mnist1d").modules())
+    assert any(isinstance(m, nn.Conv2d) for m in _build("cnn", "digits").modules())
+
+
+def test_a_signal_is_read_as_time_steps():
+    assert steps_and_features(info_of("mnist1d")) == (40, 1)
+    assert steps_and_features(info_of("adding")) == (info_of("adding").input_shape[0], 2)
+    model = _build("gru", "mnist1d")
+    assert model.core.input_size == 1
+    x = torch.randn(3, 1, 40)
+    reversed_in_time = model(x.flip(-1))
+    assert not torch.allclose(model(x), reversed_in_time)  # order matters: it is a sequence, not a bag
+
+
+def test_bidirectional_many_to_one_head_sees_both_directions():
+    model = _build("lstm", "parity", 2, bidirectional=True, hidden_size=8, num_layers=2)
+    assert model.head.in_features == 16
+    assert model(torch.randn(4, *info_of("parity").input_shape)).shape == (4, 2)
+
+
+def test_zero_init_reaches_recurrent_and_attention_weights():
+    for name, dataset in (("lstm", "parity"), ("transformer", "parity")):
+        model = _build(name, dataset, 2)
+        initializers["zeros"].build(initializers["zeros"].params())(model)
+        matrices = [p for n, p in model.named_parameters() if "weight" in n and p.dim() > 1]
+        assert matrices and all((p == 0).all() for p in matrices)
+
+
+def test_siamese_embeds_with_shared_weights():
+    model = _build("siamese", "digits", 16)
+    x = torch.randn(6, 1, 8, 8)
+    together = model.eval()(x)
+    apart = torch.cat([model(x[:3]), model(x[3:])])
+    assert together.shape == (6, 16) and torch.allclose(together, apart, atol=1e-6)
