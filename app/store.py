@@ -31,7 +31,8 @@ class RunRow(Base):
     summary: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list] = mapped_column(JSON, default=list)
-    history: Mapped[dict | None] = mapped_column(JSON)  # the chart view, kept when the run ends
+    # the chart view, kept when the run ends; deferred: lists and pages never load it
+    history: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     created: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
@@ -73,6 +74,10 @@ class Store:
     def get_run(self, run_id: str) -> RunRow | None:
         with self.session() as s:
             return s.get(RunRow, run_id)
+
+    def get_history(self, run_id: str) -> dict | None:
+        with self.session() as s:
+            return s.scalar(select(RunRow.history).where(RunRow.id == run_id))
 
     def list_runs(self, limit: int = 500) -> list[RunRow]:
         with self.session() as s:

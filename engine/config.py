@@ -38,6 +38,11 @@ class TrainSettings(BaseModel):
     batch_size: int | Literal["full"] = Field(32, description="1 = SGD, 'full' = batch gradient descent")
     seed: int = Field(0, ge=0, le=2**31 - 1)
     eval_every: int = Field(10, ge=1, le=1_000_000, description="log metrics every this many steps")
+    eval_share: float = Field(
+        0.04, gt=0.0, le=1.0,
+        description="most of the time validation and probes may take; they run on the eval_every grid as "
+        "often as that allows (1 = at every logged step)",
+    )
     device: Literal["auto", "cpu", "cuda"] = "auto"
     # training tricks (engine/tricks.py says why they live here and not in a registry); all off by default
     early_stopping: EarlyStopping | None = Field(None, description="stop when the val loss stops improving")

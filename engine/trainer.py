@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from engine import checkpoint, datasets, probes
+from engine.cadence import Cadence
 from engine.config import Plan, RunConfig, resolve
 from engine.control import Action, Control
 from engine.events import Done, Event, Metrics, Probe, Status
@@ -120,6 +121,9 @@ def train(
     if start is not None and config.start_from.mode == "continue":
         step = checkpoint.restore(start, model, optimizer, scheduler, batches)
     save_every = settings.checkpoint_every or max(1, plan.total_steps // 10)
+    # validation and probes run on the logging grid, as often as their share of the time allows
+    validation = Cadence(settings.eval_every, settings.eval_share * 0.75)
+    probe_cadences = [Cadence(runner.every, settings.eval_share * 0.25) for runner in runners]
     n_params = sum(p.numel() for p in model.parameters())
     emit(Status("running", f"training on {device}", {
         "device": str(device), "total_steps": plan.total_steps, "parameters": n_params, "start_step": step,
@@ -127,40 +131,58 @@ def train(
     }))
 
     started = time.perf_counter()
+    train_seconds, steps_timed = 0.0, 0  # the training work alone, to price the readings against
     best = {"val_loss": math.inf, "step": 0}
     last: dict[str, float | None] = {}
     window_sum = torch.zeros((), device=device)
     window_count = 0
 
-    def log_point(step: int, lr: float, gnorm: float | None) -> str | None:
-        """Evaluate, emit metrics and due probes; return why training must end ("diverged", "early_stop"), if so."""
-        nonlocal window_sum, window_count, last
-        train_loss, train_acc = evaluate(model, objective, x_seen, y_seen)
+    def validate(step: int, values: dict) -> float:
+        """Val loss/acc on the whole val split and train acc on a fixed training subset (eval mode)."""
+        step_seconds = train_seconds / steps_timed if steps_timed else 0.0
+        began = time.perf_counter()
         val_loss, val_acc = evaluate(model, objective, data.x_val, data.y_val)
-        values = {"train_loss": train_loss, "val_loss": val_loss, "lr": lr}
+        values["val_loss"] = val_loss
+        if val_acc is not None:
+            values["val_acc"] = val_acc
+            values["train_acc"] = evaluate(model, objective, x_seen, y_seen)[1]
+        validation.spent(time.perf_counter() - began, step_seconds)
+        return val_loss
+
+    def log_point(step: int, lr: float, gnorm: float | None) -> str | None:
+        """Emit metrics (and validation and probes when due); return "diverged" or "early_stop" to end."""
+        nonlocal window_sum, window_count, last
+        values: dict[str, float | None] = {"lr": lr}
         if window_count:
-            values["batch_loss"] = (window_sum / window_count).item()
+            # the mean loss of the training batches since the last point, as TensorBoard and Keras show it
+            values["train_loss"] = (window_sum / window_count).item()
             window_sum, window_count = torch.zeros((), device=device), 0
-        if train_acc is not None:
-            values["train_acc"], values["val_acc"] = train_acc, val_acc
+        else:
+            values["train_loss"] = evaluate(model, objective, x_seen, y_seen)[0]  # the untrained model
+        edge = step == start_step or step == plan.total_steps  # the first and last points are always complete
+        val_loss = validate(step, values) if (edge or validation.due(step)) else None
         if gnorm is not None:
             values["grad_norm"] = gnorm
         epoch = round(step * plan.batch_size / plan.n_train, 4)
         emit(Metrics(step, epoch, round(time.perf_counter() - started, 4), values))
-        last = values
-        if math.isfinite(val_loss) and val_loss < best["val_loss"]:
+        last.update(values)
+        if val_loss is not None and math.isfinite(val_loss) and val_loss < best["val_loss"]:
             best.update(val_loss=val_loss, step=step)
         if not all(v is None or math.isfinite(v) for v in values.values()):
             return "diverged"
-        for runner in runners:
-            if step % runner.every == 0 or step == plan.total_steps:
+        step_seconds = train_seconds / steps_timed if steps_timed else 0.0
+        for runner, cadence in zip(runners, probe_cadences):
+            if edge or cadence.due(step):
+                began = time.perf_counter()
                 reading = runner.read(model, step)
                 if reading is not None:
                     emit(Probe(step, runner.name, reading))
-        if observe is not None:
-            observe(val_loss)
-        if stopper is not None and stopper.should_stop(val_loss):
-            return "early_stop"
+                cadence.spent(time.perf_counter() - began, step_seconds)
+        if val_loss is not None:
+            if observe is not None:
+                observe(val_loss)
+            if stopper is not None and stopper.should_stop(val_loss):
+                return "early_stop"
         return None
 
     def closure() -> torch.Tensor:
@@ -178,7 +200,7 @@ def train(
         return loss
 
     status, message, early_stopped = "completed", "", False
-    saved_at = step
+    saved_at = start_step = step
     if log_point(step, optimizer.param_groups[0]["lr"], None) == "diverged":
         status, message = "diverged", "the untrained model's loss is not finite"
     while status == "completed" and step < plan.total_steps:
@@ -187,6 +209,7 @@ def train(
             status, message = "stopped", control.reason or f"stopped at step {step}"
             break
         step += 1
+        began = time.perf_counter()
         index = batches.next()
         xb, yb = (x_train, y_train) if index is None else (x_train[index], y_train[index])
         inputs, loss_of = tricks.prepare(xb, yb, objective.fn)
@@ -197,6 +220,8 @@ def train(
         scheduler.step()
         window_sum += loss.detach()
         window_count += 1
+        train_seconds += time.perf_counter() - began
+        steps_timed += 1
         ending = log_point(step, lr, gnorm) if due else None
         if save is not None and step % save_every == 0 and ending != "diverged":
             save(step, checkpoint.capture(step, model, optimizer, scheduler, batches))

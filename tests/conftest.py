@@ -42,12 +42,18 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):
 
 
 @pytest.fixture(scope="session")
-def client(tmp_path_factory) -> TestClient:
+def data_dir(tmp_path_factory) -> Path:
+    """One data folder for every in-process app: the upload folder is per process (engine.datasets.uploads)."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def client(tmp_path_factory, data_dir) -> TestClient:
     from app.main import create_app
     from app.settings import Settings
 
     db = tmp_path_factory.mktemp("db") / "descent.db"
-    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(db.parent), workers=2, torch_threads=1, max_steps=100_000, max_upload_bytes=1_000_000,
+    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(data_dir), workers=2, torch_threads=1, max_steps=100_000, max_upload_bytes=1_000_000,
                         max_parameters=1_000_000)
     with TestClient(create_app(settings)) as test_client:
         assert test_client.app.state.pool.wait_ready(120)

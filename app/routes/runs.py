@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.history import DEFAULT_POINTS
+from app.history import DEFAULT_POINTS, thin
 from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
 from app.settings import Settings
 from app.store import TERMINAL, Store, public
@@ -217,8 +217,11 @@ async def run_history(
 ) -> dict[str, Any]:
     """What a chart needs to open a run: metrics downsampled per series (extremes and last point kept),
     the latest reading of each probe, and the event id to follow the live stream from."""
-    if run.history is not None and max_points == DEFAULT_POINTS and run.status in TERMINAL:
-        return {"id": run.id, **run.history}  # kept when the run ended: opening it parses nothing
+    stored = await run_in_threadpool(manager.store.get_history, run.id) if run.status in TERMINAL else None
+    if stored is not None and max_points <= DEFAULT_POINTS:
+        # kept when the run ended: opening it parses nothing
+        view = stored if max_points == DEFAULT_POINTS else thin(stored, max_points)
+        return {"id": run.id, **view}
     view = await run_in_threadpool(manager.history_view, run.id, max_points)
     return {"id": run.id, **view}
 

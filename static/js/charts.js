@@ -25,7 +25,7 @@
   const charts = [];
 
   class CurveChart {
-    constructor(div, title, { log = false, height = 260, legend = true } = {}) {
+    constructor(div, title, { log = false, height = 260, legend = true, draw = true } = {}) {
       this.div = div;
       this.legend = legend;
       this.title = title;
@@ -35,7 +35,7 @@
       this.frame = null;
       this.dirty = false;
       charts.push(this);
-      this.redraw();
+      if (draw) this.redraw();
     }
 
     add(key, label, color, dash) {

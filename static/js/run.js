@@ -4,7 +4,7 @@
 
   const C = window.Curves;
   const CHARTS = {
-    loss: { title: "loss", series: [["train_loss", 0], ["val_loss", 1], ["batch_loss", 7, "dot"]] },
+    loss: { title: "loss", series: [["train_loss", 0], ["val_loss", 1]] },
     acc: { title: "accuracy", series: [["train_acc", 0], ["val_acc", 1]] },
     lr: { title: "learning rate", series: [["lr", 4]], log: true },
     grad: { title: "gradient norm (global)", series: [["grad_norm", 2]], log: true },

@@ -21,12 +21,12 @@ def test_python_m_app_refuses_a_public_address_without_token(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def guarded(tmp_path_factory):
+def guarded(tmp_path_factory, data_dir):
     from app.main import create_app
     from app.settings import Settings
 
     db = tmp_path_factory.mktemp("auth") / "a.db"
-    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(db.parent), workers=1, torch_threads=1, token="s3cret-token")
+    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(data_dir), workers=1, torch_threads=1, token="s3cret-token")
     with TestClient(create_app(settings), follow_redirects=False) as client:
         yield client
 

@@ -10,7 +10,7 @@ from tests.conftest import finish, run_config
 
 
 def test_checkpoints_continue_and_finetune(client):
-    parent = client.post("/api/runs", json=run_config(train={"steps": 300, "checkpoint_every": 100})).json()["id"]
+    parent = client.post("/api/runs", json=run_config(train={"steps": 300, "checkpoint_every": 100, "eval_share": 1.0})).json()["id"]
     assert finish(client, parent)["status"] == "completed"
     assert [c["step"] for c in client.get(f"/api/runs/{parent}/checkpoints").json()] == [100, 200, 300]
 

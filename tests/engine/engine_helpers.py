@@ -43,7 +43,9 @@ def config(dataset: str = "moons", model: str = "mlp", loss: str | None = None, 
         "model": sections.pop("model_spec", None) or {"name": model},
         "loss": {"name": loss or loss_for(info_of(dataset))},
         "optimizer": sections.pop("optimizer_spec", None) or {"name": optimizer},
-        "train": {"steps": steps, "batch_size": batch_size, "eval_every": steps, "seed": 0, **train_extra},
+        # eval_share 1: validation at every logged step, so curves do not depend on the machine's speed
+        "train": {"steps": steps, "batch_size": batch_size, "eval_every": steps, "seed": 0, "eval_share": 1.0,
+                  **train_extra},
         "probes": [],
         **sections,
     }

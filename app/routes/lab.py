@@ -1,0 +1,158 @@
+"""The lab: optimizer paths on 2-D surfaces, gradient checks and the learning-rate range test (API and page)."""
+
+from __future__ import annotations
+
+import binascii
+import json
+import math
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
+from app.routes.pages import DEFAULT_CONFIG, decode_config
+from app.routes.runs import check, create_run
+from app.store import TERMINAL
+from app.templating import render
+from engine.config import ConfigError, RunConfig
+from engine.lab import gradcheck, lr_range, paths, surfaces
+from engine.optimizers import optimizers
+
+router = APIRouter(tags=["lab"])
+# note: paths and gradient checks compute in the web process (they are small and bounded); one at a time keeps
+# a burst of them from starving the requests that stream training
+compute = threading.Lock()
+MIN_RANGE_POINTS = 10
+
+
+class LRRangeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    config: RunConfig
+    min_lr: float = Field(1e-6, gt=0.0, le=10.0, description="lr of the first step")
+    max_lr: float = Field(1.0, gt=0.0, le=10.0, description="lr of the last step")
+    steps: int = Field(200, ge=20, le=5000, description="optimizer steps of the sweep (one metrics point each)")
+
+    @model_validator(mode="after")
+    def _rising(self) -> LRRangeRequest:
+        if self.min_lr >= self.max_lr:
+            raise ValueError("min_lr must be below max_lr")
+        return self
+
+
+def _refuse(errors: list[dict[str, Any]], prefix: tuple = ()) -> RequestValidationError:
+    return RequestValidationError([{**e, "loc": ["body", *prefix, *e["loc"]]} for e in errors])
+
+
+@router.get("/api/lab/surfaces")
+def list_surfaces() -> list[dict[str, Any]]:
+    """Every test surface: formula, view box, default start, known minima, and the lrs of its default picture."""
+    return [surfaces.describe(name) for name in surfaces.surfaces.names()]
+
+
+@router.get("/api/lab/surfaces/{name}/grid")
+def surface_grid(
+    name: str, n: Annotated[int, Query(ge=10, le=300)] = 80,
+    log_z: Annotated[bool | None, Query(description="log10(1 + f − min f); default: the surface's own choice")] = None,
+) -> dict[str, Any]:
+    """f on an n×n grid over the view box, for a contour plot: z[i][j] is f(x[j], y[i])."""
+    if name not in surfaces.surfaces:
+        raise HTTPException(404, f"no surface '{name}'; choose one of: {', '.join(surfaces.surfaces.names())}")
+    return surfaces.grid(name, n, log_z)
+
+
+@router.post("/api/lab/paths")
+def optimizer_paths(body: paths.PathRequest) -> list[dict[str, Any]]:
+    """Each optimizer's path from the same start: [{name, params, path: [[x, y], ...], loss: [...], diverged}]."""
+    try:
+        paths.parse(body)
+    except ConfigError as exc:
+        raise _refuse(exc.errors) from None
+    with compute:
+        return [vars(result) for result in paths.run_paths(body)]
+
+
+@router.post("/api/lab/gradcheck")
+def check_gradients(
+    config: RunConfig, settings: SettingsDep,
+    eps: Annotated[float, Query(gt=0.0, le=1e-2)] = 1e-6,
+    samples_per_tensor: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    """Backprop against centred differences in float64 on a fixed batch, per parameter tensor:
+    {"tensors": [{"name", "shape", "max_relative_error", "checked"}], "max_relative_error", "ok"}."""
+    check(config, settings)  # 422 naming the field, and the server's model-size limit
+    with compute:
+        return gradcheck.gradient_check(config, eps, samples_per_tensor)
+
+
+def range_config(body: LRRangeRequest) -> RunConfig:
+    """The run a range test trains: the given config with the lr sweeping min_lr → max_lr, a point every step."""
+    data = body.config.model_dump(mode="json", exclude_none=True)
+    source = data.get("name") or f"{data['dataset']['name']} · {data['model']['name']} · {data['optimizer']['name']}"
+    data["name"] = f"LR range test · {source}"[:200]
+    data["optimizer"]["params"] = {**data["optimizer"].get("params", {}), "lr": body.max_lr}
+    data["schedule"] = {"name": "lr_range", "params": {"min_lr": body.min_lr, "max_lr": body.max_lr}}
+    data["train"] = {**data.get("train", {}), "steps": body.steps, "eval_every": 1, "checkpoint_every": body.steps}
+    for key in ("epochs", "early_stopping"):  # the sweep runs its full length
+        data["train"].pop(key, None)
+    data["probes"] = []  # only the loss is wanted, at every step
+    data.pop("start_from", None)
+    try:
+        return RunConfig.model_validate(data)
+    except ValidationError as exc:
+        raise _refuse(exc.errors(include_url=False), ("config",)) from None
+
+
+@router.post("/api/lab/lr-range", status_code=201)
+def start_lr_range(body: LRRangeRequest, manager: ManagerDep, settings: SettingsDep) -> dict[str, Any]:
+    """Start an LR range test as a normal run (it shows up under Runs); poll GET /api/lab/lr-range/{run_id}."""
+    config = range_config(body)
+    try:
+        check(config, settings)
+    except RequestValidationError as exc:
+        raise _refuse([{**e, "loc": e["loc"][1:]} for e in exc.errors()], ("config",)) from None
+    created = create_run(config, manager, settings)
+    return {"run_id": created.id, "status": created.status, "total_steps": created.total_steps}
+
+
+@router.get("/api/lab/lr-range/{run_id}")
+def read_lr_range(run: RunDep, store: StoreDep) -> dict[str, Any]:
+    """Loss against lr so far and the suggestion; 409 until the run has logged enough points."""
+    if (run.config.get("schedule") or {}).get("name") != "lr_range":
+        raise HTTPException(409, f"run '{run.id}' is not an LR range test (its schedule is not lr_range)")
+    steps, lrs, loss = [], [], []
+    for row in store.metrics(run.id):
+        if row["step"] < 1 or row.get("lr") is None:
+            continue  # step 0 is the untrained model, before any lr was used
+        value = row.get("train_loss", row.get("batch_loss"))
+        steps.append(row["step"])
+        lrs.append(row["lr"])
+        loss.append(math.nan if value is None else value)
+    finite = sum(1 for v in loss if math.isfinite(v))
+    if finite < MIN_RANGE_POINTS:
+        raise HTTPException(409, f"run '{run.id}' is {run.status} with {finite} points; "
+                                 f"a reading needs {MIN_RANGE_POINTS}")
+    reading = lr_range.suggest(lrs, loss)
+    return {"run_id": run.id, "status": run.status, "complete": run.status in TERMINAL, "steps": steps, "lr": lrs,
+            "loss": [v if math.isfinite(v) else None for v in loss], **reading}
+
+
+@router.get("/lab", response_class=HTMLResponse, include_in_schema=False)
+def lab_page(request: Request, config: str | None = None):
+    state, problem = DEFAULT_CONFIG, None
+    if config:
+        try:
+            state = decode_config(config)
+        except (ValueError, ValidationError, binascii.Error, UnicodeDecodeError) as exc:
+            problem = f"this link's configuration could not be used ({str(exc).splitlines()[0][:200]})"
+    data = {
+        "surfaces": list_surfaces(),
+        "optimizers": [{"name": e.name, "description": e.description, "lr": e.params.model_fields["lr"].default}
+                       for e in optimizers if "lr" in e.params.model_fields],
+    }
+    context = {"active": "lab", "data": data, "config_json": json.dumps(state, indent=2), "problem": problem,
+               "autorun": bool(config) and problem is None}
+    return render(request, "lab.html", context)
