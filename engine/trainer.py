@@ -105,6 +105,8 @@ def train(
     optimizer = optimizers[plan.names["optimizer"]].build(plan.params["optimizer"], parameters)
     factor = build_factor(plan.names["schedule"], plan.params["schedule"], plan.total_steps)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    # a constant schedule without warm-up never changes the lr: no scheduler call on the hot path
+    schedule_moves = plan.names["schedule"] != "constant" or plan.params["schedule"].warmup_steps > 0
     observe = getattr(factor, "observe", None)  # reduce-on-plateau listens to the val loss
     penalty = None
     if "regularization" in plan.names:
@@ -217,7 +219,8 @@ def train(
         gnorm = None
         lr = optimizer.param_groups[0]["lr"]
         loss = optimizer.step(closure)
-        scheduler.step()
+        if schedule_moves:
+            scheduler.step()
         window_sum += loss.detach()
         window_count += 1
         train_seconds += time.perf_counter() - began
