@@ -27,6 +27,7 @@ router = APIRouter(tags=["lab"])
 # a burst of them from starving the requests that stream training
 compute = threading.Lock()
 MIN_RANGE_POINTS = 10
+GRADCHECK_BUDGET_S = 20.0  # past this a big network's remaining tensors get one coordinate each
 
 
 class LRRangeRequest(BaseModel):
@@ -41,6 +42,10 @@ class LRRangeRequest(BaseModel):
         if self.min_lr >= self.max_lr:
             raise ValueError("min_lr must be below max_lr")
         return self
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None  # strict JSON has no inf (a loss that is not finite)
 
 
 def _refuse(errors: list[dict[str, Any]], prefix: tuple = ()) -> RequestValidationError:
@@ -85,7 +90,9 @@ def check_gradients(
     {"tensors": [{"name", "shape", "max_relative_error", "checked"}], "max_relative_error", "ok"}."""
     check(config, settings)  # 422 naming the field, and the server's model-size limit
     with compute:
-        return gradcheck.gradient_check(config, eps, samples_per_tensor)
+        report = gradcheck.gradient_check(config, eps, samples_per_tensor, budget_s=GRADCHECK_BUDGET_S)
+    report["tensors"] = [{**t, "max_relative_error": _finite(t["max_relative_error"])} for t in report["tensors"]]
+    return {**report, "max_relative_error": _finite(report["max_relative_error"])}
 
 
 def range_config(body: LRRangeRequest) -> RunConfig:
@@ -137,7 +144,7 @@ def read_lr_range(run: RunDep, store: StoreDep) -> dict[str, Any]:
                                  f"a reading needs {MIN_RANGE_POINTS}")
     reading = lr_range.suggest(lrs, loss)
     return {"run_id": run.id, "status": run.status, "complete": run.status in TERMINAL, "steps": steps, "lr": lrs,
-            "loss": [v if math.isfinite(v) else None for v in loss], **reading}
+            "loss": [_finite(v) for v in loss], **reading}
 
 
 @router.get("/lab", response_class=HTMLResponse, include_in_schema=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,9 +37,11 @@ def relative_error(analytic: float, numeric: float, floor: float) -> float:
 
 def check_gradients(
     loss_fn: Callable[[], torch.Tensor], named: list[tuple[str, nn.Parameter]], eps: float = 1e-6,
-    samples_per_tensor: int = 20, seed: int = 0,
+    samples_per_tensor: int = 20, seed: int = 0, budget_s: float | None = None,
 ) -> dict[str, Any]:
-    """Compare backprop with centred differences on up to `samples_per_tensor` seeded coordinates per tensor."""
+    """Compare backprop with centred differences on up to `samples_per_tensor` seeded coordinates per tensor.
+    Past `budget_s` seconds each remaining tensor gets one coordinate, so a big network still answers soon."""
+    deadline = math.inf if budget_s is None else time.monotonic() + budget_s
     for _, p in named:
         p.grad = None
     loss = loss_fn()
@@ -50,7 +53,8 @@ def check_gradients(
     with torch.no_grad():
         for name, p in named:
             flat, grad = p.data.view(-1), analytic[name].view(-1)
-            chosen = torch.randperm(flat.numel(), generator=generator)[:samples_per_tensor].tolist()
+            wanted = samples_per_tensor if time.monotonic() < deadline else 1
+            chosen = torch.randperm(flat.numel(), generator=generator)[:wanted].tolist()
             worst = 0.0
             for i in chosen:
                 original = flat[i].item()
@@ -68,7 +72,8 @@ def check_gradients(
 
 
 def gradient_check(
-    config: RunConfig, eps: float = 1e-6, samples_per_tensor: int = 20, model: nn.Module | None = None
+    config: RunConfig, eps: float = 1e-6, samples_per_tensor: int = 20, model: nn.Module | None = None,
+    budget_s: float | None = None,
 ) -> dict[str, Any]:
     """Build the run's model, data and loss as the trainer does, cast to float64, and check every parameter tensor
     on a fixed batch (the first ≤ 32 training samples) in eval mode, so dropout is off and batch norm is frozen.
@@ -95,6 +100,6 @@ def gradient_check(
         return loss + penalty(model) if penalty is not None else loss
 
     named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
-    report = check_gradients(loss_fn, named, eps, samples_per_tensor, seed)
+    report = check_gradients(loss_fn, named, eps, samples_per_tensor, seed, budget_s)
     log.info("gradient check of %s: max relative error %.3g", plan.names["model"], report["max_relative_error"])
     return {**report, "batch": n}

@@ -23,11 +23,10 @@ def smooth(values: Sequence[float], beta: float = BETA) -> list[float]:
 
 
 def suggest(lrs: Sequence[float], losses: Sequence[float], beta: float = BETA) -> dict[str, Any]:
-    """The "steepest descent" rule: the lr where the smoothed loss falls fastest against log lr, looking only up
-    to where the loss blows up (smoothed loss > 4 × the best so far). Also the lr at the smoothed minimum / 10,
-    the other common rule. Points after a non-finite loss are dropped: the run diverged there."""
-    if len(lrs) != len(losses):
-        raise ValueError("lrs and losses must have the same length")
+    """The "steepest descent" rule: the lr where the smoothed loss falls fastest against log lr, on the way down
+    to its minimum (a spike and its decay beyond the minimum is not a descent), looking only up to where the loss
+    blows up (smoothed loss > 4 × the best so far). Also the lr at the smoothed minimum / 10, the other common
+    rule. Points from the first non-finite loss on are dropped: the run diverged there."""
     usable = [math.isfinite(y) and lr > 0 for lr, y in zip(lrs, losses, strict=True)]
     n = usable.index(False) if False in usable else len(usable)
     if n < 3:
@@ -36,14 +35,14 @@ def suggest(lrs: Sequence[float], losses: Sequence[float], beta: float = BETA) -
     stop, best = n, math.inf
     for i, value in enumerate(smoothed):
         best = min(best, value)
-        if value > DIVERGED * best:
-            stop = i
+        if best > 0 and value > DIVERGED * best:
+            stop = max(i, 2)  # np.gradient needs two points
             break
-    log_lr = np.log10(np.asarray(lrs[:stop], dtype=float))
-    slope = np.gradient(np.asarray(smoothed[:stop]), log_lr) if stop >= 2 else np.zeros(stop)
-    skip = min(SKIP_START, max(0, stop - 3))
-    steepest = skip + int(np.argmin(slope[skip:])) if stop > skip else 0
     minimum = int(np.argmin(smoothed[:stop]))
+    slope = np.gradient(np.asarray(smoothed[:stop]), np.log10(np.asarray(lrs[:stop], dtype=float)))
+    window = slope[: minimum + 1]
+    skip = min(SKIP_START, max(0, len(window) - 3))
+    steepest = skip + int(np.argmin(window[skip:]))
     return {
         "suggested_lr": float(lrs[steepest]), "steepest_index": steepest, "smoothed": smoothed,
         "min_loss_lr": float(lrs[minimum]), "minimum_index": minimum, "alternative_lr": float(lrs[minimum]) / 10,

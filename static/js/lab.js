@@ -8,10 +8,16 @@
   const BASE_TRACES = 2; // minima and start: path traces come after them
   const DURATION_MS = 2000; // an animation takes this long whatever the steps: slow frames just show more each
   const fmt = (v) => (v === null || v === undefined ? "—" : Number(v).toPrecision(3));
+  const exp = (v) => (v === null ? "not finite" : v.toExponential(2));
 
   async function post(url, body) {
     const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    return { status: response.status, body: await response.json() };
+    const text = await response.text();
+    try {
+      return { status: response.status, body: JSON.parse(text) };
+    } catch {
+      return { status: response.status, body: { detail: text.slice(0, 300) || response.statusText } };
+    }
   }
 
   function showErrors(box, body) {
@@ -179,15 +185,16 @@
     const config = readConfig(box);
     if (!config) return;
     $("gradcheck-result").innerHTML = '<p class="muted">checking…</p>';
-    const { status, body } = await post("/api/lab/gradcheck", config);
+    $("run-gradcheck").disabled = true;
+    const { status, body } = await post("/api/lab/gradcheck", config).finally(() => ($("run-gradcheck").disabled = false));
     if (status !== 200) {
       $("gradcheck-result").innerHTML = "";
       return showErrors(box, body);
     }
     const rows = body.tensors.map((t) => `<tr><td>${t.name}</td><td>[${t.shape.join(", ")}]</td><td>${t.checked}</td>
-      <td class="${t.max_relative_error < body.threshold ? "verdict-ok" : "verdict-bad"}">${t.max_relative_error.toExponential(2)}</td></tr>`);
+      <td class="${t.max_relative_error !== null && t.max_relative_error < body.threshold ? "verdict-ok" : "verdict-bad"}">${exp(t.max_relative_error)}</td></tr>`);
     $("gradcheck-result").innerHTML = `<p class="${body.ok ? "verdict-ok" : "verdict-bad"}" id="gradcheck-verdict">
-      ${body.ok ? "gradients agree" : "gradients disagree"}: max relative error ${body.max_relative_error.toExponential(2)}
+      ${body.ok ? "gradients agree" : "gradients disagree"}: max relative error ${exp(body.max_relative_error)}
       (ε = ${body.eps}, batch ${body.batch})</p>
       <table class="grads"><tr><th>tensor</th><th>shape</th><th>checked</th><th>max relative error</th></tr>${rows.join("")}</table>`;
   }

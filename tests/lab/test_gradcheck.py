@@ -83,3 +83,8 @@ def test_api_gradcheck(client):
     assert report["tensors"][0]["checked"] == 5
     bad = client.post("/api/lab/gradcheck", json={**body, "model": {"name": "mlp", "params": {"activation": "nope"}}})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "model", "params", "activation"]
+
+
+def test_past_the_time_budget_each_tensor_gets_one_coordinate():
+    report = gradient_check(config("moons", {"name": "mlp", "params": {"activation": "tanh"}}), budget_s=0.0)
+    assert [t["checked"] for t in report["tensors"]] == [1] * len(report["tensors"]) and report["ok"]
