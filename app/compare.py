@@ -22,6 +22,7 @@ def _short(path: str) -> str:
 def differences(configs: list[dict[str, Any]]) -> list[str]:
     """One label per config listing the settings in which the configs do not all agree."""
     flat = [flatten({k: v for k, v in c.items() if k != "name"}) for c in configs]
-    keys = sorted({k for f in flat for k in f})
-    varying = [k for k in keys if len({repr(f.get(k)) for f in flat}) > 1]
-    return [", ".join(f"{_short(k)}={f.get(k)}" for k in varying) or "identical settings" for f in flat]
+    keys = sorted({k for f in flat for k in f}, key=lambda k: (not k.endswith(".name"), k))
+    # a setting varies when the members that have it disagree (adam's betas do not vary against sgd)
+    varying = [k for k in keys if len({repr(f[k]) for f in flat if k in f}) > 1]
+    return [", ".join(f"{_short(k)}={f[k]}" for k in varying if k in f) or "identical settings" for f in flat]

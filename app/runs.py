@@ -40,7 +40,7 @@ class RunManager:
         self.flush()
 
     # -- commands from the API -------------------------------------------------------------
-    def create(self, config: RunConfig, total_steps: int) -> RunRow:
+    def create(self, config: RunConfig, total_steps: int, submit: bool = True) -> RunRow:
         run_id = uuid.uuid4().hex[:12]
         row = RunRow(
             id=run_id, name=config.name, status="queued", config=config.model_dump(mode="json"),
@@ -50,7 +50,8 @@ class RunManager:
         self.hub.open(run_id)
         self._totals[run_id] = total_steps
         self.on_events([(run_id, "status", {"status": "queued", "message": "waiting for a worker"})])
-        self.executor.submit(run_id, row.config)
+        if submit:
+            self.executor.submit(run_id, row.config)
         return row
 
     def control(self, run_id: str, action: str) -> bool:

@@ -44,6 +44,21 @@ class EventRow(Base):
     data: Mapped[str] = mapped_column(Text)
 
 
+class ComparisonRow(Base):
+    """A race: member runs trained side by side, and how (batched in one process, or separate runs)."""
+
+    __tablename__ = "comparisons"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    base: Mapped[dict] = mapped_column(JSON)
+    variants: Mapped[list] = mapped_column(JSON)
+    run_ids: Mapped[list] = mapped_column(JSON)
+    labels: Mapped[list] = mapped_column(JSON)
+    mode: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 def public(row: RunRow) -> dict[str, Any]:
     return {
         "id": row.id, "name": row.name, "status": row.status, "progress": round(row.progress, 4),
@@ -74,6 +89,15 @@ class Store:
     def get_run(self, run_id: str) -> RunRow | None:
         with self.session() as s:
             return s.get(RunRow, run_id)
+
+    def add_comparison(self, row: ComparisonRow) -> None:
+        with self._write_lock, self.session() as s:
+            s.add(row)
+            s.commit()
+
+    def get_comparison(self, comparison_id: str) -> ComparisonRow | None:
+        with self.session() as s:
+            return s.get(ComparisonRow, comparison_id)
 
     def get_history(self, run_id: str) -> dict | None:
         with self.session() as s:

@@ -27,14 +27,14 @@ class Worker:
     inbox: Any
     state: Any
     tokens: Any
-    run_id: str | None = None
+    run_ids: list[str] = field(default_factory=list)  # the job in hand: one run, or every member of a race
     ready: bool = False
 
 
 @dataclass
 class Job:
-    run_id: str
-    config: dict[str, Any]
+    run_ids: list[str]
+    payload: dict[str, Any]  # {"kind": "train", "config"} or {"kind": "race", "configs"}
     paused: bool = False
     steps: int = 0
 
@@ -98,32 +98,40 @@ class WorkerPool:
 
     # -- jobs ------------------------------------------------------------------------------
     def submit(self, run_id: str, config: dict[str, Any]) -> None:
+        self._enqueue(Job([run_id], {"kind": "train", "config": config}))
+
+    def submit_race(self, run_ids: list[str], configs: list[dict[str, Any]]) -> None:
+        """Members trained together in one worker (engine.race); controls act on the whole race."""
+        self._enqueue(Job(list(run_ids), {"kind": "race", "configs": configs}))
+
+    def _enqueue(self, job: Job) -> None:
         with self.lock:
-            self.pending.append(Job(run_id, config))
+            self.pending.append(job)
             self._dispatch()
 
     def queued(self) -> int:
         return len(self.pending)
 
     def busy(self) -> int:
-        return sum(1 for w in self.workers if w.run_id)
+        return sum(1 for w in self.workers if w.run_ids)
 
     def control(self, run_id: str, action: str) -> bool:
         """Apply pause/resume/step/stop; False if the run is neither queued nor running here."""
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")
         with self.lock:
-            job = next((j for j in self.pending if j.run_id == run_id), None)
+            job = next((j for j in self.pending if run_id in j.run_ids), None)
             if job is not None:
                 if action == "stop":
                     self.pending.remove(job)
-                    self.on_events([(run_id, "status", {"status": "stopped", "message": "stopped before it started"}),
-                                    (run_id, "done", {"status": "stopped", "summary": {}})])
+                    self.on_events([event for rid in job.run_ids for event in (
+                        (rid, "status", {"status": "stopped", "message": "stopped before it started"}),
+                        (rid, "done", {"status": "stopped", "summary": {}}))])
                 else:
                     job.paused = action in ("pause", "step")
                     job.steps += action == "step"
                 return True
-            worker = next((w for w in self.workers if w.run_id == run_id), None)
+            worker = next((w for w in self.workers if run_id in w.run_ids), None)
             if worker is None:
                 return False
             if action == "stop":
@@ -141,12 +149,12 @@ class WorkerPool:
         for worker in self.workers:
             if not self.pending:
                 return
-            if worker.ready and worker.run_id is None and worker.process.is_alive():
+            if worker.ready and not worker.run_ids and worker.process.is_alive():
                 job = self.pending.popleft()
                 worker.tokens.value = job.steps
                 worker.state.value = PAUSE if job.paused else RUN
-                worker.run_id = job.run_id
-                worker.inbox.put((job.run_id, job.config))
+                worker.run_ids = job.run_ids
+                worker.inbox.put((job.run_ids, job.payload))
 
     # -- background threads ----------------------------------------------------------------
     def _read_events(self) -> None:
@@ -180,8 +188,8 @@ class WorkerPool:
                 return
             if signal == READY:
                 worker.ready = True
-            elif worker.run_id == detail:
-                worker.run_id = None
+            elif worker.run_ids and worker.run_ids[0] == detail:
+                worker.run_ids = []
             self._dispatch()
             self.idle_changed.notify_all()
 
@@ -192,9 +200,9 @@ class WorkerPool:
                     if worker.process.is_alive() or self.stopping.is_set():
                         continue
                     code = worker.process.exitcode
-                    log.warning("worker %d died (exit code %s) during run %s", worker.index, code, worker.run_id)
-                    if worker.run_id:
-                        message = f"the worker process died (exit code {code}); other runs are unaffected"
-                        self.on_events([(worker.run_id, "status", {"status": "failed", "message": message}),
-                                        (worker.run_id, "done", {"status": "failed", "summary": {}})])
+                    log.warning("worker %d died (exit code %s) during runs %s", worker.index, code, worker.run_ids)
+                    message = f"the worker process died (exit code {code}); other runs are unaffected"
+                    self.on_events([event for rid in worker.run_ids for event in (
+                        (rid, "status", {"status": "failed", "message": message}),
+                        (rid, "done", {"status": "failed", "summary": {}}))])
                     self.workers[i] = self._spawn(worker.index)

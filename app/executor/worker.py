@@ -23,13 +23,14 @@ def worker_main(
     torch.set_num_threads(threads)
     from engine import checkpoint
     from engine.config import RunConfig
+    from engine.control import Control
     from engine.datasets import uploads
+    from engine.events import wire
+    from engine.race import race
+    from engine.trainer import train
 
     uploads.configure(os.path.join(data_dir, "uploads"))
     checkpoint_root = os.path.join(data_dir, "checkpoints")
-    from engine.control import Control
-    from engine.events import wire
-    from engine.trainer import train
 
     logging.basicConfig(level=os.environ.get("DESCENT_LOG_LEVEL", "WARNING"))
     outbox.put((READY, index, os.getpid()))
@@ -43,28 +44,27 @@ def worker_main(
             continue
         if job is None:
             return
-        run_id, config = job
+        run_ids, payload = job
         control = Control(state, tokens, max_seconds=max_seconds)
         control.used = 0  # the pool zeroes tokens before handing over a job
-
-        def emit(event, run_id=run_id):
-            outbox.put((run_id, *wire(event)))
-
-        def save(step, state, run_id=run_id):
-            checkpoint.write(checkpoint_root, run_id, step, state)
-
+        emits = [lambda event, rid=rid: outbox.put((rid, *wire(event))) for rid in run_ids]
         try:
-            config = RunConfig.model_validate(config)
-            start = None
-            if config.start_from is not None:
-                start = checkpoint.read(checkpoint_root, config.start_from.run, config.start_from.step)
-            train(config, emit, control, save=save, start=start)
-        except Exception as exc:  # a bad job fails its run; the worker lives on for the next one
-            logging.getLogger(__name__).warning("run %s failed:\n%s", run_id, traceback.format_exc())
+            if payload["kind"] == "race":
+                race([RunConfig.model_validate(c) for c in payload["configs"]], emits, control)
+            else:
+                config = RunConfig.model_validate(payload["config"])
+                start = None
+                if config.start_from is not None:
+                    start = checkpoint.read(checkpoint_root, config.start_from.run, config.start_from.step)
+                save = lambda step, state, rid=run_ids[0]: checkpoint.write(checkpoint_root, rid, step, state)  # noqa: E731
+                train(config, emits[0], control, save=save, start=start)
+        except Exception as exc:  # a bad job fails its runs; the worker lives on for the next one
+            logging.getLogger(__name__).warning("job %s failed:\n%s", run_ids, traceback.format_exc())
             message = f"{type(exc).__name__}: {exc}"[:2000]
-            outbox.put((run_id, "status", {"status": "failed", "message": message}))
-            outbox.put((run_id, "done", {"status": "failed", "summary": {}}))
-        outbox.put((IDLE, index, run_id))
+            for rid in run_ids:
+                outbox.put((rid, "status", {"status": "failed", "message": message}))
+                outbox.put((rid, "done", {"status": "failed", "summary": {}}))
+        outbox.put((IDLE, index, run_ids[0]))
 
 
 def _die_with_parent() -> None:

@@ -125,5 +125,19 @@ def compare_page(request: Request, store: StoreDep, runs: str = ""):
                                             "title": "Overlay of runs", "note": None})
 
 
+@router.get("/compare/{comparison_id}", response_class=HTMLResponse)
+def race_page(request: Request, comparison_id: str, store: StoreDep):
+    comparison = store.get_comparison(comparison_id)
+    if comparison is None:
+        raise HTTPException(404, f"no comparison with id '{comparison_id}'")
+    members = [public(row) for row in map(store.get_run, comparison.run_ids) if row is not None]
+    how = ("all members train together in one worker, their forward and backward passes batched"
+           if comparison.mode == "batched" else f"members train as separate runs ({comparison.reason})")
+    note = ("Fair by construction: every member uses the same data, the same initial weights (bit-identical when "
+            f"their init agrees) and the same batch order; only the variant differs. Here {how}.")
+    return render(request, "compare.html", {"members": members, "labels": comparison.labels,
+                                            "title": comparison.name or "Race", "note": note})
+
+
 def encode_config(config: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(config, separators=(",", ":")).encode()).decode().rstrip("=")

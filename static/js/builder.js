@@ -141,7 +141,49 @@
     changed(form);
   }
 
+  // a race: the builder's config is the base; each ticked optimizer (or each value of one setting) a variant
+  function raceVariants(form) {
+    const ticked = Array.from(form.querySelectorAll("[data-race-optimizer]:checked")).map((box) => {
+      const name = box.dataset.raceOptimizer;
+      const lr = Number(form.querySelector(`[data-race-lr="${name}"]`).value);
+      return { optimizer: { name, params: isNaN(lr) ? {} : { lr } } };
+    });
+    if (ticked.length) return ticked;
+    const path = document.getElementById("race-path").value.trim();
+    const raw = document.getElementById("race-values").value.trim();
+    if (!path || !raw) return [];
+    const values = path.endsWith("hidden_layers")
+      ? raw.split(";").map((v) => v.split(/[\s,]+/).filter(Boolean).map(Number))
+      : raw.split(/\s*,\s*/).map((v) => (isNaN(Number(v)) ? v : Number(v)));
+    return values.map((value) => {
+      const variant = {};
+      const keys = path.split(".");
+      if (keys[keys.length - 1] === "name") setPath(variant, keys[0], { name: value, params: {} });
+      else setPath(variant, path, value);
+      return variant;
+    });
+  }
+
+  async function startRace(form) {
+    const error = document.getElementById("race-error");
+    const variants = raceVariants(form);
+    if (variants.length < 2) {
+      error.textContent = "tick at least two optimizers, or give a setting at least two values";
+      return;
+    }
+    const config = collectConfig(form);
+    const response = await fetch("/api/comparisons", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: config.name || null, base: config, variants }),
+    });
+    const body = await response.json();
+    if (response.status === 201) window.location.href = "/compare/" + body.id;
+    else error.textContent = Array.isArray(body.detail)
+      ? body.detail.map((e) => e.loc.slice(1).join(".") + ": " + e.msg).join("; ") : body.detail;
+  }
+
   function initBuilder(form) {
+    document.getElementById("race-button").addEventListener("click", () => startRace(form));
     form.addEventListener("click", (event) => {
       if (event.target.id === "upload-button") upload(form);
     });

@@ -60,15 +60,16 @@
         if (metric in m.values) chart.append(id, m.step, m.epoch, m.time, m.values[metric]);
       }
     });
-    source.addEventListener("status", (event) => {
-      const s = JSON.parse(event.data);
-      const badge = row.querySelector("[data-status]");
-      badge.textContent = s.status;
-      badge.className = "badge status-" + s.status;
-    });
+    const badge = (status) => {
+      const el = row.querySelector("[data-status]");
+      el.textContent = status;
+      el.className = "badge status-" + status;
+    };
+    source.addEventListener("status", (event) => badge(JSON.parse(event.data).status));
     source.addEventListener("done", async (event) => {
       source.close();
       const d = JSON.parse(event.data);
+      badge(d.status);
       markDiverged(id, d.status, charts);
       for (const [key, value] of Object.entries(d.summary || {})) {
         const cell = row.querySelector(`[data-summary="${key}"]`);

@@ -127,7 +127,7 @@ def test_runs_queue_when_every_worker_is_busy_and_a_killed_worker_fails_only_its
     wait_for(lambda: pool.busy() == 2)
     statuses = wait_for(lambda: (s := [client.get(f"/api/runs/{i}").json()["status"] for i in ids]).count("running") == 2 and s)
     assert statuses == ["running", "running", "queued"]
-    victim = next(w for w in pool.workers if w.run_id == ids[0])
+    victim = next(w for w in pool.workers if ids[0] in w.run_ids)
     os.kill(victim.process.pid, signal.SIGKILL)
     failed = finish(client, ids[0])
     assert failed["status"] == "failed" and "worker process died" in failed["error"]

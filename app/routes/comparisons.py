@@ -1,0 +1,109 @@
+"""The race: POST /api/comparisons trains several variants of one RunConfig fairly; GET shows the standings."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from app.compare import differences
+from app.deps import ManagerDep, SettingsDep, StoreDep
+from app.routes.runs import check
+from app.store import ComparisonRow, public
+from engine.config import RunConfig, explicit
+from engine.race import batching_obstacle
+
+router = APIRouter(prefix="/api/comparisons", tags=["comparisons"])
+KEPT = ("dataset",)  # a fair race shares its data; the seed is shared through train.seed below
+
+
+class ComparisonCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, max_length=200)
+    base: dict[str, Any] = Field(description="a RunConfig")
+    variants: list[dict[str, Any]] = Field(min_length=1, max_length=16,
+                                           description="partial RunConfigs laid over the base, one per member")
+
+
+class ComparisonCreated(BaseModel):
+    id: str
+    run_ids: list[str]
+    mode: str
+    reason: str | None
+
+
+def overlay(base: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
+    """A member's config: sections named differently replace the base's; the same name merges params."""
+    merged = copy.deepcopy(base)
+    for key, value in variant.items():
+        current = merged.get(key)
+        if isinstance(value, dict) and isinstance(current, dict) and value.get("name", current.get("name")) == current.get("name"):
+            merged[key] = {**current, **value, **({"params": {**current.get("params", {}), **value["params"]}}
+                                                  if "params" in value else {})}
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _fail(loc: list, msg: str) -> None:
+    raise RequestValidationError([{"loc": ["body", *loc], "msg": msg, "type": "value_error"}])
+
+
+@router.post("", status_code=201)
+def create_comparison(body: ComparisonCreate, manager: ManagerDep, settings: SettingsDep) -> ComparisonCreated:
+    members = []
+    for i, variant in enumerate(body.variants):
+        if any(k in variant for k in KEPT) or "seed" in variant.get("train", {}):
+            _fail(["variants", i], "a race shares its data set and seed across members; vary anything else")
+        try:
+            config = RunConfig.model_validate(overlay(body.base, variant))
+        except ValidationError as exc:
+            raise RequestValidationError([{**e, "loc": ["body", "variants", i, *e["loc"]]}
+                                          for e in exc.errors(include_url=False)]) from None
+        try:
+            plan, _ = check(config, settings)
+        except RequestValidationError as exc:
+            raise RequestValidationError([{**e, "loc": ["body", "variants", i, *e["loc"][1:]]}
+                                          for e in exc.errors()]) from None
+        members.append(plan)
+    configs = [explicit(plan) for plan in members]
+    labels = differences([c.model_dump(mode="json") for c in configs])
+    reason = batching_obstacle(members) if len(members) > 1 else "a single member"
+    mode = "separate" if reason else "batched"
+    rows = []
+    for config, label, plan in zip(configs, labels, members):
+        named = config.model_copy(update={"name": f"{body.name or 'race'} · {label}"[:200]})
+        rows.append(manager.create(named, plan.total_steps, submit=mode == "separate"))
+    if mode == "batched":
+        manager.executor.submit_race([r.id for r in rows], [r.config for r in rows])
+    comparison = ComparisonRow(
+        id=uuid.uuid4().hex[:12], name=body.name, base=body.base, variants=body.variants, run_ids=[r.id for r in rows],
+        labels=labels, mode=mode, reason=reason, created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+    )
+    manager.store.add_comparison(comparison)
+    return ComparisonCreated(id=comparison.id, run_ids=comparison.run_ids, mode=mode, reason=reason)
+
+
+def standings(comparison: ComparisonRow, store) -> dict[str, Any]:
+    members = []
+    for run_id, label in zip(comparison.run_ids, comparison.labels):
+        row = store.get_run(run_id)
+        if row is not None:
+            run = public(row)
+            members.append({"id": run_id, "label": label, "status": run["status"], "progress": run["progress"],
+                            "summary": run["summary"], "error": run["error"], "name": run["name"], "config": run["config"]})
+    return {"id": comparison.id, "name": comparison.name, "mode": comparison.mode, "reason": comparison.reason,
+            "created": comparison.created.isoformat() + "Z", "members": members}
+
+
+@router.get("/{comparison_id}")
+def get_comparison(comparison_id: str, store: StoreDep) -> dict[str, Any]:
+    comparison = store.get_comparison(comparison_id)
+    if comparison is None:
+        raise HTTPException(404, f"no comparison with id '{comparison_id}'")
+    return standings(comparison, store)
