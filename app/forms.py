@@ -6,6 +6,7 @@ train.early_stopping.patience); app.js rebuilds the JSON from those names.
 
 from __future__ import annotations
 
+import json
 import types
 import typing
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from engine.registry import schema
 class FormField:
     name: str
     label: str
-    widget: str  # number, integer, checkbox, select, list, text, group
+    widget: str  # number, integer, checkbox, select, list, json, text, group
     value: Any
     description: str = ""
     options: list[Any] = field(default_factory=list)
@@ -40,6 +41,8 @@ def _widget(schema: dict[str, Any]) -> tuple[str, list[Any], str]:
         return kind, [], ""
     if kind == "array":
         items = schema.get("items") or (schema.get("prefixItems") or [{}])[0]
+        if "$ref" in items or items.get("type") == "object":
+            return "json", [], ""  # a list of layers: edited as JSON, checked by the same params model
         return "list", [], items.get("type", "number")
     if "anyOf" in schema:
         kinds = [s.get("type") for s in schema["anyOf"] if s.get("type") != "null"]
@@ -61,9 +64,10 @@ def _sub_model(annotation: Any) -> type[BaseModel] | None:
 def fields_for(prefix: str, model: type[BaseModel], values: dict[str, Any] | None = None) -> list[FormField]:
     properties = schema(model).get("properties", {})
     values = values or {}
+    defaults = model.model_construct().model_dump(mode="json")  # default factories too, not only defaults
     result = []
     for key, prop in properties.items():
-        name, given = f"{prefix}.{key}", values.get(key, prop.get("default"))
+        name, given = f"{prefix}.{key}", values.get(key, defaults.get(key))
         sub = _sub_model(model.model_fields[key].annotation)
         if sub is not None:
             result.append(FormField(name=name, label=key, widget="group", value=given is not None,
@@ -73,6 +77,8 @@ def fields_for(prefix: str, model: type[BaseModel], values: dict[str, Any] | Non
         widget, options, item_type = _widget(prop)
         if widget == "list" and isinstance(given, (list, tuple)):
             given = ", ".join(str(v) for v in given)
+        elif widget == "json":
+            given = json.dumps(given)
         result.append(FormField(
             name=name, label=key, widget=widget, value=given, description=prop.get("description", ""),
             options=options, minimum=prop.get("minimum", prop.get("exclusiveMinimum")),

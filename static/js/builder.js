@@ -8,6 +8,13 @@
     if (type === "boolean") return input.checked;
     if (raw === "") return undefined; // empty means "the default"
     if (type === "integer" || type === "number") return Number(raw);
+    if (type === "json") {
+      try {
+        return JSON.parse(raw);
+      } catch (err) {
+        return raw; // the server names the field and says what is wrong
+      }
+    }
     if (type === "list") return raw.split(/[\s,]+/).filter(Boolean).map((v) => (isNaN(Number(v)) ? v : Number(v)));
     if (type === "auto") return isNaN(Number(raw)) ? raw : Number(raw);
     return raw;
