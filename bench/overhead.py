@@ -41,7 +41,7 @@ CASES = {
     "cnn_mnist1d": {
         "dataset": {"name": "mnist1d"}, "model": {"name": "cnn"}, "loss": {"name": "cross_entropy"},
         "optimizer": {"name": "adam", "params": {"lr": 0.01}},
-        "train": {"steps": 200, "batch_size": 100, "seed": 0, "eval_every": 10, "device": "cpu"},
+        "train": {"steps": 1000, "batch_size": 100, "seed": 0, "eval_every": 10, "device": "cpu"},
     },
 }
 

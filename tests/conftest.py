@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -53,7 +54,8 @@ def client(tmp_path_factory, data_dir) -> TestClient:
     from app.settings import Settings
 
     db = tmp_path_factory.mktemp("db") / "descent.db"
-    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(data_dir), workers=2, torch_threads=1, max_steps=100_000, max_upload_bytes=1_000_000,
+    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(data_dir), workers=2, torch_threads=1,
+                        max_steps=100_000, max_upload_bytes=1_000_000,
                         max_parameters=1_000_000)
     with TestClient(create_app(settings)) as test_client:
         assert test_client.app.state.pool.wait_ready(120)
@@ -75,8 +77,9 @@ def free_port() -> int:
 def start_server(db: Path, port: int | None = None, **env_overrides: str) -> tuple[subprocess.Popen, str]:
     """`python -m app` as `make run` starts it, on 127.0.0.1; returns once /healthz answers."""
     port = port or free_port()
-    env = {**os.environ, "DESCENT_DATABASE_URL": f"sqlite:///{db}", "DESCENT_DATA_DIR": str(db.parent), "DESCENT_WORKERS": "2",
-           "DESCENT_TORCH_THREADS": "1", "DESCENT_HOST": "127.0.0.1", "DESCENT_PORT": str(port), **env_overrides}
+    env = {**os.environ, "DESCENT_DATABASE_URL": f"sqlite:///{db}", "DESCENT_DATA_DIR": str(db.parent),
+           "DESCENT_WORKERS": "2", "DESCENT_TORCH_THREADS": "1", "DESCENT_HOST": "127.0.0.1", "DESCENT_PORT": str(port),
+           **env_overrides}
     process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -105,3 +108,33 @@ def live_server(tmp_path_factory) -> str:
     process, base = start_server(tmp_path_factory.mktemp("live") / "descent.db")
     yield base
     stop_server(process)
+
+
+# the browser: Playwright driving Debian's Chromium (no browser download: `playwright install` is never called)
+CHROMIUM = os.environ.get("DESCENT_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}; the test command installs Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh 1280x800 page; any uncaught JavaScript error fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert errors == [], errors

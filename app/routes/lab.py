@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import binascii
 import json
 import math
 import threading
@@ -14,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
-from app.routes.pages import DEFAULT_CONFIG, decode_config
+from app.routes.pages import state_from_link
 from app.routes.runs import check, create_run
 from app.store import TERMINAL
 from app.templating import render
@@ -149,12 +148,7 @@ def read_lr_range(run: RunDep, store: StoreDep) -> dict[str, Any]:
 
 @router.get("/lab", response_class=HTMLResponse, include_in_schema=False)
 def lab_page(request: Request, config: str | None = None):
-    state, problem = DEFAULT_CONFIG, None
-    if config:
-        try:
-            state = decode_config(config)
-        except (ValueError, ValidationError, binascii.Error, UnicodeDecodeError) as exc:
-            problem = f"this link's configuration could not be used ({str(exc).splitlines()[0][:200]})"
+    state, problem = state_from_link(config)
     data = {
         "surfaces": list_surfaces(),
         "optimizers": [{"name": e.name, "description": e.description, "lr": e.params.model_fields["lr"].default}

@@ -5,9 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
-
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
@@ -57,14 +55,20 @@ def decode_config(encoded: str) -> dict[str, Any]:
     return config
 
 
+def state_from_link(config: str | None) -> tuple[dict[str, Any], str | None]:
+    """The config a page opens with: the link's, or the defaults and a sentence saying why."""
+    if not config:
+        return DEFAULT_CONFIG, None
+    try:
+        return decode_config(config), None
+    except (ValueError, ValidationError, binascii.Error, UnicodeDecodeError) as exc:
+        reason = str(exc).splitlines()[0][:200]
+        return DEFAULT_CONFIG, f"this link's configuration could not be used ({reason}); showing defaults"
+
+
 @router.get("/", response_class=HTMLResponse)
 def builder(request: Request, config: str | None = None):
-    state, problem = DEFAULT_CONFIG, None
-    if config:
-        try:
-            state = decode_config(config)
-        except (ValueError, ValidationError, binascii.Error, UnicodeDecodeError) as exc:
-            problem = f"this link's configuration could not be used ({str(exc).splitlines()[0][:200]}); showing defaults"
+    state, problem = state_from_link(config)
     sections = []
     for section in SECTIONS:
         spec = state.get(section) or {"name": DEFAULT_NAMES.get(section, "")}
@@ -108,7 +112,8 @@ def runs_page(request: Request, store: StoreDep, where: Annotated[RunFilter, Que
 def run_page(request: Request, run: RunDep, settings: SettingsDep, fragment: str | None = None):
     finetune = {**run.config, "start_from": {"run": run.id, "mode": "finetune", "freeze": []}}
     context = {"run": public(run), "terminal": run.status in TERMINAL, "shared": encode_config(run.config),
-               "finetune": encode_config(finetune), "checkpoints": checkpoint.steps_on_disk(settings.checkpoint_root, run.id)}
+               "finetune": encode_config(finetune),
+               "checkpoints": checkpoint.steps_on_disk(settings.checkpoint_root, run.id)}
     return render(request, "run.html", context, block="header" if fragment == "header" else None)
 
 
@@ -117,7 +122,7 @@ def compare_page(request: Request, store: StoreDep, runs: str = ""):
     """Several runs overlaid, one colour each (runs=id,id,...)."""
     ids = [i for i in runs.split(",") if i][:24]
     rows = [store.get_run(i) for i in ids]
-    missing = [i for i, row in zip(ids, rows) if row is None]
+    missing = [i for i, row in zip(ids, rows, strict=True) if row is None]
     if missing or len(ids) < 1:
         raise HTTPException(404, f"no run with id {', '.join(missing) or '(none given)'}")
     members = [public(row) for row in rows]
