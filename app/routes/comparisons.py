@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException
 from fastapi.exceptions import RequestValidationError
@@ -28,6 +28,8 @@ class ComparisonCreate(BaseModel):
     base: dict[str, Any] = Field(description="a RunConfig")
     variants: list[dict[str, Any]] = Field(min_length=1, max_length=16,
                                            description="partial RunConfigs laid over the base, one per member")
+    seeds: list[Annotated[int, Field(ge=0, le=2**31 - 1)]] | None = Field(
+        None, min_length=1, max_length=8, description="repeat the whole race once per seed (mean ± spread bands)")
 
 
 class ComparisonCreated(BaseModel):
@@ -71,16 +73,25 @@ def create_comparison(body: ComparisonCreate, manager: ManagerDep, settings: Set
             raise RequestValidationError([{**e, "loc": ["body", "variants", i, *e["loc"][1:]]}
                                           for e in exc.errors()]) from None
         members.append(plan)
+    seeds = body.seeds or [members[0].config.train.seed]
     configs = [explicit(plan) for plan in members]
     labels = differences([c.model_dump(mode="json") for c in configs])
     reason = batching_obstacle(members) if len(members) > 1 else "a single member"
     mode = "separate" if reason else "batched"
-    rows = []
-    for config, label, plan in zip(configs, labels, members):
-        named = config.model_copy(update={"name": f"{body.name or 'race'} · {label}"[:200]})
-        rows.append(manager.create(named, plan.total_steps, submit=mode == "separate"))
-    if mode == "batched":
-        manager.executor.submit_race([r.id for r in rows], [r.config for r in rows])
+    rows, member_labels = [], []
+    for seed in seeds:
+        # each seed is its own fair race: new data split, new initial weights, new batch order, shared by all
+        seeded = [c.model_copy(update={"train": c.train.model_copy(update={"seed": seed})}) for c in configs]
+        race_rows = []
+        for config, label, plan in zip(seeded, labels, members, strict=True):
+            suffix = f" · seed {seed}" if body.seeds else ""
+            named = config.model_copy(update={"name": f"{body.name or 'race'} · {label}{suffix}"[:200]})
+            race_rows.append(manager.create(named, plan.total_steps, submit=mode == "separate"))
+            member_labels.append(label)
+        if mode == "batched":
+            manager.executor.submit_race([r.id for r in race_rows], [r.config for r in race_rows])
+        rows += race_rows
+    labels = member_labels
     comparison = ComparisonRow(
         id=uuid.uuid4().hex[:12], name=body.name, base=body.base, variants=body.variants, run_ids=[r.id for r in rows],
         labels=labels, mode=mode, reason=reason, created=dt.datetime.now(dt.UTC).replace(tzinfo=None),

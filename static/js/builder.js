@@ -179,9 +179,11 @@
       return;
     }
     const config = collectConfig(form);
+    const seedText = document.getElementById("race-seeds").value.trim();
+    const seeds = seedText ? seedText.split(/[\s,]+/).filter(Boolean).map(Number) : null;
     const response = await fetch("/api/comparisons", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ name: config.name || null, base: config, variants }),
+      body: JSON.stringify({ name: config.name || null, base: config, variants, seeds }),
     });
     const body = await response.json();
     if (response.status === 201) window.location.href = "/compare/" + body.id;

@@ -17,6 +17,20 @@
     });
   }
 
+  // values of one series read at other steps (linear between its points; null outside them)
+  function interpolate(steps, values, at) {
+    let j = 0;
+    return at.map((x) => {
+      while (j < steps.length - 2 && steps[j + 1] < x) j++;
+      if (!steps.length || x < steps[0] || x > steps[steps.length - 1]) return null;
+      const k = Math.min(j + 1, steps.length - 1);
+      const span = steps[k] - steps[j];
+      if (!span) return values[j];
+      const t = (x - steps[j]) / span;
+      return values[j] === null || values[k] === null ? null : values[j] + t * (values[k] - values[j]);
+    });
+  }
+
   const PALETTE = ["#2563eb", "#ea580c", "#059669", "#db2777", "#7c3aed", "#ca8a04", "#0891b2", "#4b5563",
     "#dc2626", "#65a30d", "#9333ea", "#0d9488"];
   const X_TITLES = { step: "step", epoch: "epoch", time: "wall time (s)" };
@@ -70,7 +84,38 @@
       });
     }
 
+    // repeated seeds: one mean line per group and a ±1 std band, on the first member's steps
+    bandTraces(group, members) {
+      const base = members[0].data;
+      const xs = base[options.x];
+      const columns = members.map((m) => interpolate(m.data.step, m.data.value, base.step));
+      const mean = [], low = [], high = [];
+      base.step.forEach((_, i) => {
+        const ys = columns.map((c) => c[i]).filter((y) => y !== null && isFinite(y));
+        if (!ys.length) { mean.push(null); low.push(null); high.push(null); return; }
+        const m = ys.reduce((a, b) => a + b, 0) / ys.length;
+        const sd = Math.sqrt(ys.reduce((a, b) => a + (b - m) ** 2, 0) / ys.length);
+        mean.push(m); low.push(m - sd); high.push(m + sd);
+      });
+      const color = members[0].color;
+      const s = options.smoothing;
+      return [
+        { x: xs, y: smooth(low, s), mode: "lines", line: { width: 0, color }, showlegend: false, hoverinfo: "skip" },
+        { x: xs, y: smooth(high, s), mode: "lines", line: { width: 0, color }, fill: "tonexty", opacity: 0.2,
+          fillcolor: color + "33", showlegend: false, hoverinfo: "skip" },
+        { x: xs, y: smooth(mean, s), mode: "lines", name: `${group} (mean of ${members.length})`, line: { color, width: 2 } },
+      ];
+    }
+
     traces() {
+      if (this.groups) {
+        const traces = [];
+        for (const [group, keys] of Object.entries(this.groups)) {
+          const members = keys.map((k) => this.get(k)).filter((m) => m && m.data.value.length);
+          if (members.length) traces.push(...this.bandTraces(group, members));
+        }
+        return traces;
+      }
       const traces = [];
       for (const s of this.series) {
         if (!s.data.value.length) continue;

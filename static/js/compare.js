@@ -11,13 +11,21 @@
     const members = JSON.parse(root.dataset.members);
     const names = Object.fromEntries(Array.from(root.querySelectorAll("tr[data-member]")).map(
       (tr) => [tr.dataset.member, tr.querySelector("a").textContent]));
-    root.querySelectorAll(".swatch").forEach((s) => (s.style.background = C.PALETTE[s.dataset.index % C.PALETTE.length]));
     C.bindControls(document.getElementById("curve-controls"));
+    // members that share a label are one variant over several seeds: drawn as a mean ± spread band
+    const groups = {};
+    root.querySelectorAll("tr[data-member]").forEach((tr) => (groups[tr.dataset.group] ||= []).push(tr.dataset.member));
+    const banded = Object.values(groups).some((g) => g.length > 1);
+    const colour = {};
+    Object.values(groups).forEach((ids, g) => ids.forEach((id, i) =>
+      (colour[id] = C.PALETTE[(banded ? g : members.indexOf(id)) % C.PALETTE.length])));
+    root.querySelectorAll(".swatch").forEach((s) => (s.style.background = colour[s.closest("tr").dataset.member]));
     const charts = {};
     document.querySelectorAll("[data-chart]").forEach((div) => {
       const metric = div.dataset.chart;
-      const chart = (charts[metric] = new C.CurveChart(div, metric, { log: !!LOG[metric], legend: false, draw: false }));
-      members.forEach((id, i) => chart.add(id, names[id], C.PALETTE[i % C.PALETTE.length]));
+      const chart = (charts[metric] = new C.CurveChart(div, metric, { log: !!LOG[metric], legend: banded, draw: false }));
+      members.forEach((id) => chart.add(id, names[id], colour[id]));
+      if (banded) chart.groups = groups;
     });
     // every history first, then one draw per chart: each member's arrival would otherwise redraw them all
     const points = Math.max(200, Math.floor(6000 / members.length)); // charts are ~400 px wide

@@ -53,3 +53,17 @@ def test_race_errors_name_the_member_and_field(client):
     unfair = client.post("/api/comparisons", json={"base": run_config(), "variants": [{"dataset": {"name": "xor"}}]})
     assert unfair.status_code == 422 and "shares its data" in unfair.text
     assert client.get("/api/comparisons/nope").status_code == 404
+
+
+def test_a_race_over_seeds_makes_one_fair_race_per_seed(client):
+    variants = [{"optimizer": {"name": "sgd", "params": {"lr": 0.1}}}, {"optimizer": {"name": "adam", "params": {"lr": 0.01}}}]
+    body = client.post("/api/comparisons", json={"base": run_config(train={"steps": 40}), "variants": variants,
+                                                 "seeds": [1, 2, 3]}).json()
+    assert body["mode"] == "batched" and len(body["run_ids"]) == 6
+    runs = [finish(client, run_id) for run_id in body["run_ids"]]
+    first = [client.get(f"/api/runs/{r['id']}/metrics").json()["metrics"][0]["val_loss"] for r in runs]
+    # within a seed both members start equal; across seeds the data and weights differ
+    assert first[0] == first[1] and first[2] == first[3] and first[0] != first[2]
+    assert [r["config"]["train"]["seed"] for r in runs] == [1, 1, 2, 2, 3, 3]
+    labels = [m["label"] for m in client.get(f"/api/comparisons/{body['id']}").json()["members"]]
+    assert labels == ["optimizer=sgd, optimizer.lr=0.1", "optimizer=adam, optimizer.lr=0.01"] * 3
