@@ -12,7 +12,20 @@ from fastapi.staticfiles import StaticFiles
 from app import auth
 from app.auth import AccessMiddleware
 from app.executor.pool import WorkerPool
-from app.routes import catalog, checkpoints, comparisons, datasets, health, lab, pages, plans, runs
+from app.routes import (
+    catalog,
+    checkpoints,
+    comparisons,
+    datasets,
+    health,
+    lab,
+    landscape,
+    pages,
+    plans,
+    runs,
+    streams,
+    sweeps,
+)
 from app.runs import RunManager
 from app.settings import Settings, get_settings
 from app.store import Store
@@ -56,7 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/static/vendor/plotly.min.js", PLOTLY_JS, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.add_middleware(AccessMiddleware, settings=settings)
-    for module in (health, catalog, runs, comparisons, checkpoints, plans, datasets, lab, pages, auth):
+    for module in (health, catalog, runs, streams, comparisons, checkpoints, plans, datasets, lab, landscape, sweeps,
+                   pages, auth):
         app.include_router(module.router)
     return app
 

@@ -6,7 +6,8 @@ import datetime as dt
 import json
 import threading
 from pathlib import Path
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -59,6 +60,20 @@ class ComparisonRow(Base):
     created: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class SweepRow(Base):
+    """A random search: trials sampled from a space over a base config, each a separate run."""
+
+    __tablename__ = "sweeps"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    base: Mapped[dict] = mapped_column(JSON)
+    space: Mapped[dict] = mapped_column(JSON)
+    trials: Mapped[list] = mapped_column(JSON)  # [{"run_id", "values": {path: value}}] in sampling order
+    metric: Mapped[str] = mapped_column(String(16))
+    seed: Mapped[int] = mapped_column(Integer)
+    created: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 def public(row: RunRow) -> dict[str, Any]:
     return {
         "id": row.id, "name": row.name, "status": row.status, "progress": round(row.progress, 4),
@@ -99,6 +114,15 @@ class Store:
         with self.session() as s:
             return s.get(ComparisonRow, comparison_id)
 
+    def add_sweep(self, row: SweepRow) -> None:
+        with self._write_lock, self.session() as s:
+            s.add(row)
+            s.commit()
+
+    def get_sweep(self, sweep_id: str) -> SweepRow | None:
+        with self.session() as s:
+            return s.get(SweepRow, sweep_id)
+
     def get_history(self, run_id: str) -> dict | None:
         with self.session() as s:
             return s.scalar(select(RunRow.history).where(RunRow.id == run_id))
@@ -127,7 +151,7 @@ class Store:
             existing = set(s.scalars(select(RunRow.id).where(RunRow.id.in_({e[0] for e in events} | set(updates)))))
             s.add_all(EventRow(run_id=r, seq=q, kind=k, data=d) for r, q, k, d in events if r in existing)
             for run_id, fields in updates.items():
-                if run_id in existing:
+                if run_id in existing and fields:  # an empty SET is not SQL
                     s.execute(update(RunRow).where(RunRow.id == run_id).values(**fields))
             s.commit()
 

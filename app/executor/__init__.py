@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 # (run_id, kind, payload) as the engine's events.wire() makes them
 EventBatch = list[tuple[str, str, dict[str, Any]]]

@@ -90,7 +90,8 @@ class WorkerPool:
         inbox = self.ctx.Queue()
         state, tokens = self.ctx.RawValue("i", RUN), self.ctx.RawValue("q", 0)
         process = self.ctx.Process(
-            target=worker_main, args=(index, inbox, self.outbox, state, tokens, self.threads, self.max_run_seconds, self.data_dir),
+            target=worker_main,
+            args=(index, inbox, self.outbox, state, tokens, self.threads, self.max_run_seconds, self.data_dir),
             name=f"descent-worker-{index}", daemon=True,
         )
         process.start()
@@ -103,6 +104,10 @@ class WorkerPool:
     def submit_race(self, run_ids: list[str], configs: list[dict[str, Any]]) -> None:
         """Members trained together in one worker (engine.race); controls act on the whole race."""
         self._enqueue(Job(list(run_ids), {"kind": "race", "configs": configs}))
+
+    def submit_landscape(self, run_id: str, job: dict[str, Any]) -> None:
+        """A loss landscape of a finished run (engine.lab.landscape.run_job): config, parent, step, landscape."""
+        self._enqueue(Job([run_id], {**job, "kind": "landscape"}))
 
     def _enqueue(self, job: Job) -> None:
         with self.lock:

@@ -26,6 +26,7 @@ def worker_main(
     from engine.control import Control
     from engine.datasets import uploads
     from engine.events import wire
+    from engine.lab import landscape
     from engine.race import race
     from engine.trainer import train
 
@@ -51,6 +52,8 @@ def worker_main(
         try:
             if payload["kind"] == "race":
                 race([RunConfig.model_validate(c) for c in payload["configs"]], emits, control)
+            elif payload["kind"] == "landscape":
+                landscape.run_job(payload, emits[0], control, checkpoint_root)
             else:
                 config = RunConfig.model_validate(payload["config"])
                 start = None

@@ -11,7 +11,8 @@ from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 
 from app.deps import ManagerDep, RunDep, SettingsDep
-from app.routes.runs import RunCreated, create_run
+from app.routes.runs import create_run
+from app.validation import RunCreated
 from engine import checkpoint
 from engine.config import RunConfig
 from engine.export import ExportError, standalone_script

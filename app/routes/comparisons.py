@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.compare import differences
 from app.deps import ManagerDep, SettingsDep, StoreDep
-from app.routes.runs import check
 from app.store import ComparisonRow, public
+from app.validation import check
 from engine.config import RunConfig, explicit
 from engine.race import batching_obstacle
 
@@ -44,9 +44,13 @@ def overlay(base: dict[str, Any], variant: dict[str, Any]) -> dict[str, Any]:
     merged = copy.deepcopy(base)
     for key, value in variant.items():
         current = merged.get(key)
-        if isinstance(value, dict) and isinstance(current, dict) and value.get("name", current.get("name")) == current.get("name"):
-            merged[key] = {**current, **value, **({"params": {**current.get("params", {}), **value["params"]}}
-                                                  if "params" in value else {})}
+        same_component = (isinstance(current, dict) and isinstance(value, dict)
+                          and value.get("name", current.get("name")) == current.get("name"))
+        if same_component:
+            ours, theirs = current.get("params"), value.get("params")
+            both = isinstance(ours, dict) and isinstance(theirs, dict)
+            # anything malformed is left as sent: RunConfig's validation names the field
+            merged[key] = {**current, **value, **({"params": {**ours, **theirs}} if both else {})}
         else:
             merged[key] = copy.deepcopy(value)
     return merged
@@ -60,7 +64,8 @@ def _fail(loc: list, msg: str) -> None:
 def create_comparison(body: ComparisonCreate, manager: ManagerDep, settings: SettingsDep) -> ComparisonCreated:
     members = []
     for i, variant in enumerate(body.variants):
-        if any(k in variant for k in KEPT) or "seed" in variant.get("train", {}):
+        train = variant.get("train")
+        if any(k in variant for k in KEPT) or (isinstance(train, dict) and "seed" in train):
             _fail(["variants", i], "a race shares its data set and seed across members; vary anything else")
         try:
             config = RunConfig.model_validate(overlay(body.base, variant))
@@ -102,12 +107,12 @@ def create_comparison(body: ComparisonCreate, manager: ManagerDep, settings: Set
 
 def standings(comparison: ComparisonRow, store) -> dict[str, Any]:
     members = []
-    for run_id, label in zip(comparison.run_ids, comparison.labels):
+    for run_id, label in zip(comparison.run_ids, comparison.labels, strict=True):
         row = store.get_run(run_id)
         if row is not None:
             run = public(row)
-            members.append({"id": run_id, "label": label, "status": run["status"], "progress": run["progress"],
-                            "summary": run["summary"], "error": run["error"], "name": run["name"], "config": run["config"]})
+            keys = ("status", "progress", "summary", "error", "name", "config")
+            members.append({"id": run_id, "label": label, **{k: run[k] for k in keys}})
     return {"id": comparison.id, "name": comparison.name, "mode": comparison.mode, "reason": comparison.reason,
             "created": comparison.created.isoformat() + "Z", "members": members}
 

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
 from app.routes.pages import state_from_link
-from app.routes.runs import check, create_run
+from app.routes.runs import create_run
 from app.store import TERMINAL
 from app.templating import render
+from app.validation import check
 from engine.config import ConfigError, RunConfig
 from engine.lab import gradcheck, lr_range, paths, surfaces
 from engine.optimizers import optimizers

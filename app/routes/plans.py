@@ -7,8 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 
 from app.deps import SettingsDep
-from app.routes.runs import PlanPreview, preview
 from app.templating import render
+from app.validation import PlanPreview, preview
 from engine.config import RunConfig
 
 router = APIRouter(tags=["plans"])
@@ -31,5 +31,6 @@ async def plan_fragment(request: Request, settings: SettingsDep):
         context = {"plan": None, "errors": exc.errors()}
     except ValueError as exc:  # pydantic's ValidationError and a body that is not JSON
         errors = getattr(exc, "errors", None)
-        context = {"plan": None, "errors": errors(include_url=False) if callable(errors) else [{"loc": [], "msg": str(exc)}]}
+        found = errors(include_url=False) if callable(errors) else [{"loc": [], "msg": str(exc)}]
+        context = {"plan": None, "errors": found}
     return render(request, "partials/plan.html", context)

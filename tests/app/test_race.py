@@ -67,3 +67,14 @@ def test_a_race_over_seeds_makes_one_fair_race_per_seed(client):
     assert [r["config"]["train"]["seed"] for r in runs] == [1, 1, 2, 2, 3, 3]
     labels = [m["label"] for m in client.get(f"/api/comparisons/{body['id']}").json()["members"]]
     assert labels == ["optimizer=sgd, optimizer.lr=0.1", "optimizer=adam, optimizer.lr=0.01"] * 3
+
+
+def test_malformed_races_are_422_not_500(client):
+    bodies = [
+        {"base": {"": {"x": []}}, "variants": [{"train": 5}, {}]},
+        {"base": run_config(), "variants": [{"optimizer": {"name": "adam", "params": 3}}]},
+        {"base": run_config(), "variants": [{"optimizer": 7}]},
+        {"base": run_config(), "variants": [{"train": {"steps": "x"}}]},
+    ]
+    for body in bodies:
+        assert client.post("/api/comparisons", json=body).status_code == 422, body

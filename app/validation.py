@@ -1,0 +1,87 @@
+"""What can be said about a RunConfig before a worker sees it: every field checked, limits applied, 422s."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+
+from app.settings import Settings
+from app.store import Store
+from engine import checkpoint
+from engine.advice import advise
+from engine.architecture import count_parameters, layer_table
+from engine.config import ConfigError, Plan, RunConfig, resolve
+
+
+class RunCreated(BaseModel):
+    id: str
+    status: str
+    total_steps: int
+    parameters: int
+    warnings: list[dict[str, str]] = []
+
+
+class PlanPreview(BaseModel):
+    total_steps: int
+    parameters: int
+    architecture: dict[str, Any]
+    warnings: list[dict[str, str]]
+
+
+def check(config: RunConfig, settings: Settings) -> tuple[Plan, int]:
+    """Everything that can be said about a config before a worker sees it: 422 naming each field."""
+    try:
+        plan = resolve(config)
+    except ConfigError as exc:
+        raise RequestValidationError([{**e, "loc": ["body", *e["loc"]]} for e in exc.errors]) from None
+    errors = []
+    if plan.total_steps > settings.max_steps:
+        field = "steps" if config.train.steps else "epochs"
+        errors.append({"loc": ["body", "train", field], "type": "limit",
+                       "msg": f"{plan.total_steps} steps is over this server's limit of {settings.max_steps}"})
+    parameters = count_parameters(plan)
+    if parameters > settings.max_parameters:
+        errors.append({"loc": ["body", "model", "params"], "type": "limit",
+                       "msg": f"the model has {parameters:,} parameters; this server allows {settings.max_parameters:,}"})
+    if errors:
+        raise RequestValidationError(errors)
+    return plan, parameters
+
+
+# what a continued run must share with its parent: all but the length and the logging
+CONTINUE_KEEPS = ("dataset", "model", "loss", "optimizer", "schedule", "init", "regularization")
+
+
+def check_start(config: RunConfig, store: Store, settings: Settings) -> RunConfig:
+    """Resolve start_from to a checkpoint that exists; a continued run must match its parent."""
+    start = config.start_from
+    if start is None:
+        return config
+
+    def refuse(field: str, msg: str):
+        raise RequestValidationError([{"loc": ["body", "start_from", field], "msg": msg, "type": "value_error"}])
+
+    parent = store.get_run(start.run)
+    if parent is None:
+        refuse("run", f"no run with id '{start.run}'")
+    steps = checkpoint.steps_on_disk(settings.checkpoint_root, start.run)
+    if not steps:
+        refuse("run", f"run '{start.run}' has no checkpoint")
+    if start.step is not None and start.step not in steps:
+        refuse("step", f"no checkpoint at step {start.step}; run '{start.run}' has {steps}")
+    step = steps[-1] if start.step is None else start.step
+    if start.mode == "continue":
+        ours, theirs = config.model_dump(mode="json"), parent.config
+        changed = [k for k in CONTINUE_KEEPS if ours.get(k) != theirs.get(k)]
+        changed += [f"train.{k}" for k in ("batch_size", "seed") if ours["train"][k] != theirs["train"][k]]
+        if changed:
+            refuse("mode", f"continue keeps the parent's settings, but {', '.join(changed)} differ; use finetune")
+    return config.model_copy(update={"start_from": start.model_copy(update={"step": step})})
+
+
+def preview(config: RunConfig, settings: Settings) -> PlanPreview:
+    plan, parameters = check(config, settings)
+    return PlanPreview(total_steps=plan.total_steps, parameters=parameters, architecture=layer_table(plan),
+                       warnings=advise(plan))

@@ -1,0 +1,82 @@
+// Sweeps: the new-sweep form posts to /api/sweeps; the results page draws a parallel-coordinates plot
+// of the finished trials and redraws it each time htmx swaps in a fresher results fragment.
+(function () {
+  "use strict";
+
+  const KINDS_WITH_RANGE = ["log_uniform", "uniform", "int_uniform"];
+
+  // "16, 32, 64" or "[16], [32, 32]" read as JSON; "cosine, step" fall back to plain strings
+  function parseValues(text) {
+    try {
+      return JSON.parse(`[${text}]`);
+    } catch (e) {
+      return text.split(",").map((s) => s.trim()).filter((s) => s);
+    }
+  }
+
+  function spaceFrom(form) {
+    const space = {};
+    form.querySelectorAll("[data-dimension]").forEach((row) => {
+      const path = row.querySelector("[name=path]").value.trim();
+      if (!path) return;
+      const kind = row.querySelector("[name=kind]").value;
+      const values = parseValues(row.querySelector("[name=values]").value);
+      space[path] = { [kind]: KINDS_WITH_RANGE.includes(kind) ? values.map(Number) : values };
+    });
+    return space;
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    const form = event.target;
+    const errors = document.getElementById("sweep-errors");
+    const button = document.getElementById("sweep-start");
+    const body = {
+      base: JSON.parse(document.getElementById("sweep-base").textContent),
+      space: spaceFrom(form),
+      trials: Number(form.elements.trials.value),
+      seed: Number(form.elements.seed.value),
+      metric: form.elements.metric.value,
+    };
+    // form.name is the form's own name attribute; the input is in form.elements
+    const name = form.elements.name.value.trim();
+    if (name) body.name = name;
+    button.disabled = true;
+    errors.textContent = "";
+    const response = await fetch("/api/sweeps", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    });
+    const answer = await response.json();
+    if (response.status === 201) {
+      window.location.href = `/sweeps/${answer.id}`;
+      return;
+    }
+    button.disabled = false;
+    const detail = Array.isArray(answer.detail) ? answer.detail : [{ loc: [], msg: String(answer.detail) }];
+    errors.textContent = detail.map((e) => `${e.loc.slice(1).join(" → ")}: ${e.msg}`).join("\n");
+  }
+
+  function draw() {
+    const root = document.getElementById("sweep-results");
+    const div = document.getElementById("parcoords");
+    if (!root || !div) return;
+    const axes = JSON.parse(root.dataset.axes);
+    const metric = axes[axes.length - 1].values;
+    const line = metric.length
+      // the best trials are drawn brightest: reversed for a loss, where lower is better
+      ? { color: metric, colorscale: "Viridis", reversescale: root.dataset.metric === "val_loss", showscale: true }
+      : {};
+    const trace = { type: "parcoords", line, dimensions: axes };
+    const layout = { margin: { l: 70, r: 70, t: 50, b: 30 }, height: 360 };
+    Plotly.react(div, [trace], layout, { displaylogo: false, responsive: true });
+    document.body.dataset.ready = "true";
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.getElementById("sweep-form");
+    if (form) form.addEventListener("submit", submit);
+    draw();
+  });
+  // an outerHTML swap replaces the plot's div too, so every settle redraws
+  document.addEventListener("htmx:afterSettle", draw);
+})();
