@@ -1,0 +1,87 @@
+"""Loss-landscape timing and the skip-connection contrast of Li et al. 2018.
+
+Usage: python bench/landscape.py [--n 51] [--contrast-n 21]   (no server needed)
+Prints JSON: seconds for an n×n random-direction landscape of the MNIST-1D CNN, and the sharpness of a ResNet on
+digits with and without skip connections (mean loss on the grid's edge minus the loss at its centre).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+
+from engine.config import RunConfig  # noqa: E402
+from engine.lab.landscape import landscape  # noqa: E402
+from engine.trainer import train  # noqa: E402
+
+CNN = {"dataset": {"name": "mnist1d"}, "model": {"name": "cnn"}, "loss": {"name": "cross_entropy"},
+       "optimizer": {"name": "adam", "params": {"lr": 0.01}},
+       "train": {"steps": 300, "batch_size": 100, "seed": 0, "device": "cpu"}}
+# deeper than the default so that the plain net is deep enough to be hard to train, as in the paper's contrast
+RESNET = {"dataset": {"name": "digits"}, "loss": {"name": "cross_entropy"},
+          "optimizer": {"name": "momentum", "params": {"lr": 0.05, "momentum": 0.9}},
+          "train": {"steps": 400, "batch_size": 64, "seed": 0, "device": "cpu"}}
+
+
+def trained(data: dict) -> tuple[RunConfig, dict, int, float]:
+    config = RunConfig.model_validate(data)
+    saved: dict[int, dict] = {}
+    began = time.perf_counter()
+    train(config, lambda event: None, save=lambda step, state: saved.__setitem__(step, state))
+    last = max(saved)
+    return config, saved[last]["model"], last, time.perf_counter() - began
+
+
+def sharpness(loss: list[list[float | None]]) -> dict:
+    """Mean loss on the grid's outer ring minus the centre's, and as a ratio (a non-finite point counts as 1e3)."""
+    grid = torch.tensor([[1e3 if v is None else min(v, 1e3) for v in row] for row in loss])
+    n = len(grid)
+    ring = torch.cat([grid[0], grid[-1], grid[1:-1, 0], grid[1:-1, -1]])
+    centre = float(grid[n // 2, n // 2])
+    return {"centre_loss": round(centre, 4), "edge_mean_loss": round(float(ring.mean()), 4),
+            "edge_minus_centre": round(float(ring.mean()) - centre, 4),
+            "edge_over_centre": round(float(ring.mean()) / max(centre, 1e-8), 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=51)
+    parser.add_argument("--contrast-n", type=int, default=21)
+    args = parser.parse_args()
+    where = {"machine": platform.machine(), "processor": platform.processor(), "cpus": os.cpu_count(),
+             "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+    config, final, last, train_s = trained(CNN)
+    began = time.perf_counter()
+    result = landscape(config, final, last, "random", n=args.n, span=1.0, samples=512)
+    seconds = time.perf_counter() - began
+    print(json.dumps({"bench": "landscape", **where, "model": "cnn on mnist1d", "steps": last,
+                      "train_seconds": round(train_s, 2), "grid": f"{args.n}x{args.n}", "samples": 512,
+                      "seconds": round(seconds, 2), "ms_per_point": round(1000 * seconds / args.n**2, 3),
+                      **sharpness(result["loss"])}))
+
+    contrast = {}
+    for skip in (True, False):
+        data = {**RESNET, "model": {"name": "resnet", "params": {"blocks_per_stage": [4, 4, 4],
+                                                                   "skip_connections": skip}}}
+        config, final, last, train_s = trained(data)
+        began = time.perf_counter()
+        result = landscape(config, final, last, "random", n=args.contrast_n, span=1.0, samples=512)
+        contrast["skip" if skip else "no_skip"] = {"train_seconds": round(train_s, 1),
+                                                  "landscape_seconds": round(time.perf_counter() - began, 1),
+                                                  **sharpness(result["loss"])}
+    print(json.dumps({"bench": "landscape_resnet_contrast", **where, "model": "resnet [4,4,4] on digits",
+                      "grid": f"{args.contrast_n}x{args.contrast_n}", **contrast}))
+
+
+if __name__ == "__main__":
+    main()
