@@ -19,6 +19,7 @@ from engine.inits import initializers
 from engine.losses import Objective, losses
 from engine.networks import networks
 from engine.optimizers import optimizers
+from engine.probes.watch import build_all as build_probes
 from engine.regularizers import regularizers
 from engine.schedules import build_factor
 from engine.tricks import BatchTricks, EarlyStopper, clip_gradients
@@ -114,7 +115,7 @@ def train(
     tricks = BatchTricks(settings.augment, settings.mixup_alpha, settings.seed, device)
     stopper = EarlyStopper(settings.early_stopping) if settings.early_stopping else None
     context = probes.ProbeContext(data, objective, plan.total_steps, settings.eval_every)
-    runners = [probes.build(name, params, context) for name, params in plan.probes]
+    runners, watches = build_probes(plan.probes, context)  # watches read inside logged steps (per-layer norms)
 
     x_train, y_train = data.x_train, objective.prepare(data.y_train)
     x_seen, y_seen = data.x_train[:TRAIN_EVAL_SAMPLES], data.y_train[:TRAIN_EVAL_SAMPLES]
@@ -125,7 +126,9 @@ def train(
     save_every = settings.checkpoint_every or max(1, plan.total_steps // 10)
     # validation and probes run on the logging grid, as often as their share of the time allows
     validation = Cadence(settings.eval_every, settings.eval_share * 0.75)
-    probe_cadences = [Cadence(runner.every, settings.eval_share * 0.25) for runner in runners]
+    # the probes share one quarter of eval_share between them, however many there are
+    probe_share = settings.eval_share * 0.25 / max(1, len(runners))
+    probe_cadences = [Cadence(runner.every, probe_share) for runner in runners]
     n_params = sum(p.numel() for p in model.parameters())
     emit(Status("running", f"training on {device}", {
         "device": str(device), "total_steps": plan.total_steps, "parameters": n_params, "start_step": step,
@@ -165,6 +168,8 @@ def train(
         val_loss = validate(step, values) if (edge or validation.due(step)) else None
         if gnorm is not None:
             values["grad_norm"] = gnorm
+        for watch in watches:
+            values.update(watch.metrics(model))
         epoch = round(step * plan.batch_size / plan.n_train, 4)
         emit(Metrics(step, epoch, round(time.perf_counter() - started, 4), values))
         last.update(values)
@@ -173,7 +178,9 @@ def train(
         if not all(v is None or math.isfinite(v) for v in values.values()):
             return "diverged"
         step_seconds = train_seconds / steps_timed if steps_timed else 0.0
-        for runner, cadence in zip(runners, probe_cadences):
+        for runner, cadence in zip(runners, probe_cadences, strict=True):
+            if step_seconds:
+                cadence.spent(0.0, step_seconds)  # prices the first reading, taken before any step was timed
             if edge or cadence.due(step):
                 began = time.perf_counter()
                 reading = runner.read(model, step)
@@ -198,6 +205,8 @@ def train(
         loss.backward()
         if due:
             gnorm = grad_norm(model)  # before clipping: exploding gradients stay visible
+            for watch in watches:
+                watch.on_before_optimizer_step(model)
         clip_gradients(parameters, settings.clip_grad_value, settings.clip_grad_norm)
         return loss
 
@@ -217,6 +226,9 @@ def train(
         inputs, loss_of = tricks.prepare(xb, yb, objective.fn)
         due = step % settings.eval_every == 0 or step == plan.total_steps or action is Action.SINGLE_STEP
         gnorm = None
+        if due:
+            for watch in watches:
+                watch.on_train_batch_start(model)  # keeps the weights to measure this step's update
         lr = optimizer.param_groups[0]["lr"]
         loss = optimizer.step(closure)
         if schedule_moves:
@@ -240,7 +252,9 @@ def train(
     if save is not None and status != "diverged" and saved_at != step:
         save(step, checkpoint.capture(step, model, optimizer, scheduler, batches))
     seconds = round(time.perf_counter() - started, 3)
-    summary = {**{k: v for k, v in last.items() if v is not None}, "steps": step, "seconds": seconds,
+    # per-layer values (grad_norm/<layer>, ...) stay in the history; the summary keeps the run-level ones
+    kept = {k: v for k, v in last.items() if v is not None and "/" not in k}
+    summary = {**kept, "steps": step, "seconds": seconds,
                "best_val_loss": best["val_loss"] if math.isfinite(best["val_loss"]) else None,
                "best_step": best["step"], "early_stopped": early_stopped}
     if message:

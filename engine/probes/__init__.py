@@ -58,4 +58,4 @@ def class_scores(model: nn.Module, objective: Objective, x: torch.Tensor) -> tor
     return torch.softmax(out, dim=1)
 
 
-from engine.probes import boundary  # noqa: E402,F401  (registers entries)
+from engine.probes import boundary, layers, histograms, activations, feature_maps, curves, sequence, classes  # noqa: E402,F401,I001  (registers entries)

@@ -40,6 +40,8 @@
           if (history.series[series.key]) chart.setData(series.key, history.series[series.key]);
         }
       }
+      // panels that draw series by name prefix (per-layer norms) or from whole curves pick them up here
+      document.dispatchEvent(new CustomEvent("descent:history", { detail: history }));
       for (const probe of Object.values(history.probes)) this.onProbe(probe);
       const loss = history.series.train_loss;
       if (loss) this.setProgress(loss.step[loss.step.length - 1]);

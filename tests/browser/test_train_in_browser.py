@@ -22,8 +22,8 @@ def test_builder_train_and_watch_live(page, live_server):
     page.click("#train-button")
     page.wait_for_url(re.compile(r"/runs/[0-9a-f]+$"))
     drawn = "(document.getElementById('chart-loss').data || []).find(t => t.name === 'train_loss')"
-    page.wait_for_function(f"({drawn} || {{x: []}}).x.length >= 20", timeout=60_000)
-    expect(page.locator("#run-status")).to_have_text("completed", timeout=60_000)
+    page.wait_for_function(f"({drawn} || {{x: []}}).x.length >= 20", timeout=180_000)
+    expect(page.locator("#run-status")).to_have_text("completed", timeout=180_000)
     page.wait_for_function(f"{drawn}.x.length === 61", timeout=10_000)  # steps 0, 10, ..., 600
     expect(page.locator("#chart-boundary .heatmaplayer, #chart-boundary .hm")).not_to_have_count(0)
     expect(page.locator(".summary")).to_be_visible()

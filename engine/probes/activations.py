@@ -1,0 +1,85 @@
+"""Activation statistics per layer over a fixed validation batch: mean, std, dead ReLUs and saturated units.
+
+A unit is one output element (a neuron, or a position of a conv channel); a ReLU unit is dead when it is never
+positive over the batch (no gradient reaches its weights). Readings keep the whole run, thinned like histograms.
+"""
+
+from __future__ import annotations
+
+import torch
+from pydantic import Field
+from torch import nn
+
+from engine.networks.activations import Step
+from engine.probes import ProbeContext, ProbeParams, probes
+from engine.probes.common import Timeline, evaluating, spread
+
+RECTIFIERS = (nn.ReLU, nn.ReLU6, Step)  # zero gradient below 0: these units can die
+SQUASHERS = {nn.Sigmoid: (0.02, 0.98), nn.Tanh: (-0.96, 0.96)}  # outside these the slope is under ~8%
+ACTIVATIONS = (*RECTIFIERS, *SQUASHERS, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Softplus)
+
+
+class ActivationParams(ProbeParams):
+    samples: int = Field(128, ge=1, le=4096, description="validation samples in the fixed batch")
+    max_layers: int = Field(16, ge=1, le=64, description="activation layers shown (evenly spaced)")
+    points: int = Field(60, ge=4, le=500, description="readings kept (older ones thinned out)")
+
+
+def activation_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    return [(name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATIONS)]
+
+
+def unit_stats(module: nn.Module, out: torch.Tensor) -> dict[str, float | None]:
+    flat = out.detach().float().reshape(len(out), -1)
+    stats = {"mean": flat.mean().item(), "std": flat.std().item() if flat.numel() > 1 else 0.0,
+             "dead": None, "saturated": None}
+    if isinstance(module, RECTIFIERS):
+        stats["dead"] = 1.0 - (flat > 0).any(0).float().mean().item()
+    for kind, (low, high) in SQUASHERS.items():
+        if isinstance(module, kind):
+            stats["saturated"] = ((flat < low) | (flat > high)).float().mean().item()
+    return stats
+
+
+@probes.add(
+    "activation_stats", ActivationParams, "mean, std, dead ReLU and saturated fractions of each activation layer",
+    applies=lambda info: True, default=True,
+)
+def activation_stats(params: ActivationParams, ctx: ProbeContext):
+    x = ctx.data.x_val[: params.samples]
+    timeline = Timeline(params.points)
+
+    def read(model, step: int):
+        layers = spread(activation_layers(model), params.max_layers)
+        if not layers:
+            return None  # recurrent cores keep their gates inside; the gates probe shows those
+        found: dict[str, dict] = {}
+        hooks = [m.register_forward_hook(lambda m, _i, out, name=name: found.__setitem__(name, unit_stats(m, out)))
+                 for name, m in layers]
+        try:
+            with evaluating(model):
+                model(x)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        timeline.add(step, found)
+        names = list(found)
+        series = {name: _series(timeline, name) for name in names}
+        return {"steps": list(timeline.steps), "layers": names, "series": series,
+                "kinds": {name: type(module).__name__ for name, module in layers if name in found}}
+
+    return read
+
+
+def _series(timeline: Timeline, name: str) -> dict[str, list]:
+    """One layer's statistics over the kept readings; a statistic that never applies (dead, for tanh) is left out."""
+    out = {}
+    for key in ("mean", "std", "dead", "saturated"):
+        values = [_round(item.get(name, {}).get(key)) for item in timeline.items]
+        if any(v is not None for v in values):
+            out[key] = values
+    return out
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else float(f"{value:.4g}")

@@ -1,0 +1,89 @@
+"""Per-layer gradient norm, weight norm and update/weight ratio, logged with the metrics at every logged step.
+
+A layer is a weight matrix or kernel (a parameter of 2 or more dimensions), named as PyTorch names the
+parameter with a trailing ".weight" dropped: "1.weight" → "1", "core.weight_hh_l0" stays as it is.
+"""
+
+from __future__ import annotations
+
+import torch
+from pydantic import Field
+from torch import nn
+
+from engine.probes import ProbeContext, probes
+from engine.probes.common import spread
+from engine.registry import Params
+
+
+class LayerNormsParams(Params):  # no `every`: a watch reads at every logged step
+    max_layers: int = Field(32, ge=1, le=256, description="most layers logged (evenly spaced, first and last kept)")
+
+
+def weight_layers(model: nn.Module, limit: int = 1000) -> list[tuple[str, nn.Parameter]]:
+    """(layer name, weight) for every matrix or kernel of the model, in definition order."""
+    found = [(name.removesuffix(".weight"), p) for name, p in model.named_parameters() if p.ndim >= 2]
+    return spread(found, limit)
+
+
+class LayerNorms:
+    """A watch: the trainer calls its hooks on logged steps only, so steps between points pay nothing."""
+
+    def __init__(self, params: LayerNormsParams):
+        self.limit = params.max_layers
+        self.layers: list[tuple[str, nn.Parameter]] | None = None
+        self.names: dict[str, list[str]] = {}
+        self.before: list[torch.Tensor] | None = None
+        self.grads: torch.Tensor | None = None
+
+    def _layers(self, model: nn.Module) -> list[tuple[str, nn.Parameter]]:
+        if self.layers is None:
+            self.layers = weight_layers(model, self.limit)
+            self.names = {kind: [f"{kind}/{name}" for name, _ in self.layers]
+                          for kind in ("weight_norm", "update_ratio", "grad_norm")}
+        return self.layers
+
+    def on_train_batch_start(self, model: nn.Module) -> None:
+        """Before optimizer.step: keep the weights, to measure what the step changes."""
+        self.before = [w.detach().clone() for _, w in self._layers(model)]
+
+    def on_before_optimizer_step(self, model: nn.Module) -> None:
+        """After backward, before clipping: vanishing or exploding gradients stay visible as they are."""
+        layers = self._layers(model)
+        if not layers:
+            return
+        zero = torch.zeros((), device=layers[0][1].device)
+        self.grads = torch.stack([torch.linalg.vector_norm(w.grad) if w.grad is not None else zero for _, w in layers])
+
+    def metrics(self, model: nn.Module) -> dict[str, float | None]:
+        """grad_norm/<layer>, weight_norm/<layer> and update_ratio/<layer> (‖Δw‖ / ‖w‖) for this point."""
+        layers = self._layers(model)
+        if not layers:
+            return {}
+        norm = torch.linalg.vector_norm
+        weights = [w.detach() for _, w in layers]  # detached: no autograd bookkeeping (cheaper than no_grad)
+        rows = [torch.stack([norm(w) for w in weights])]
+        if self.before is not None:
+            rows.append(torch.stack([norm(w - b) for w, b in zip(weights, self.before, strict=True)]))
+        if self.grads is not None:
+            rows.append(self.grads)
+        table = torch.stack(rows).tolist()  # one device sync for the whole point
+        values: dict[str, float | None] = dict(zip(self.names["weight_norm"], table[0], strict=True))
+        if self.before is not None:
+            # a layer at exactly zero (a zeros init) has no scale to compare the step with
+            values.update((key, step / size if size > 0 else None)
+                          for key, step, size in zip(self.names["update_ratio"], table[1], table[0], strict=True))
+        if self.grads is not None:
+            values.update((key, g) for key, g, (_, w) in zip(self.names["grad_norm"], table[-1], layers, strict=True)
+                          if w.grad is not None)
+        self.before, self.grads = None, None
+        return values
+
+
+@probes.add(
+    "layer_norms", LayerNormsParams,
+    "gradient norm, weight norm and update/weight ratio of every layer, logged with the metrics",
+    applies=lambda info: True, default=True, watch=True,
+)
+def layer_norms(params: LayerNormsParams, ctx: ProbeContext) -> LayerNorms:
+    return LayerNorms(params)
+
