@@ -25,6 +25,17 @@ MOONS_RUN = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    # note: two cores run the suite; one torch thread per in-process test avoids oversubscription
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 def run_config(**overrides) -> dict:
     """MOONS_RUN with top-level sections replaced and train settings merged."""
     config = {**MOONS_RUN, **{k: v for k, v in overrides.items() if k != "train"}}

@@ -12,7 +12,7 @@ from torch import nn
 
 from engine.networks.activations import Step
 from engine.probes import ProbeContext, ProbeParams, probes
-from engine.probes.common import Timeline, evaluating, spread
+from engine.probes.common import Timeline, run_with_hooks, spread
 
 RECTIFIERS = (nn.ReLU, nn.ReLU6, Step)  # zero gradient below 0: these units can die
 SQUASHERS = {nn.Sigmoid: (0.02, 0.98), nn.Tanh: (-0.96, 0.96)}  # outside these the slope is under ~8%
@@ -54,14 +54,7 @@ def activation_stats(params: ActivationParams, ctx: ProbeContext):
         if not layers:
             return None  # recurrent cores keep their gates inside; the gates probe shows those
         found: dict[str, dict] = {}
-        hooks = [m.register_forward_hook(lambda m, _i, out, name=name: found.__setitem__(name, unit_stats(m, out)))
-                 for name, m in layers]
-        try:
-            with evaluating(model):
-                model(x)
-        finally:
-            for hook in hooks:
-                hook.remove()
+        run_with_hooks(model, layers, x, lambda name, m, out: found.__setitem__(name, unit_stats(m, out)))
         timeline.add(step, found)
         names = list(found)
         series = {name: _series(timeline, name) for name in names}

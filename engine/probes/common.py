@@ -30,6 +30,17 @@ def evaluating(model: nn.Module) -> Iterator[nn.Module]:
         model.train(was_training)
 
 
+def run_with_hooks(model: nn.Module, layers: list[tuple[str, nn.Module]], x: torch.Tensor, keep) -> None:
+    """One eval-mode forward of `x` with `keep(name, module, output)` called for each named layer."""
+    hooks = [m.register_forward_hook(lambda mod, _i, out, name=name: keep(name, mod, out)) for name, m in layers]
+    try:
+        with evaluating(model):
+            model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
 def probe_input(ctx: ProbeContext, sample: int) -> torch.Tensor:
     """One validation sample as a batch of one (the last one if `sample` is past the end)."""
     x_val = ctx.data.x_val

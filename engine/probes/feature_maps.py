@@ -11,7 +11,7 @@ from pydantic import Field
 from torch import nn
 
 from engine.probes import ProbeContext, probes
-from engine.probes.common import SampleParams, evaluating, probe_input, sample_label, spread
+from engine.probes.common import SampleParams, probe_input, run_with_hooks, sample_label, spread
 from engine.probes.png import atlas
 
 CONVS = (nn.Conv1d, nn.Conv2d)
@@ -49,14 +49,7 @@ def feature_maps(params: FeatureMapParams, ctx: ProbeContext):
             sent_input = True
             return {"layers": [], "note": "this network has no convolutions"}
         outputs: dict[str, torch.Tensor] = {}
-        hooks = [m.register_forward_hook(lambda _m, _i, out, name=name: outputs.__setitem__(name, out))
-                 for name, m in layers]
-        try:
-            with evaluating(model):
-                model(x)
-        finally:
-            for hook in hooks:
-                hook.remove()
+        run_with_hooks(model, layers, x, lambda name, _m, out: outputs.__setitem__(name, out))
         reading = {"step": step, "layers": [
             {"name": name, "channels": out.shape[1], **atlas(_as_maps(out[0, : params.max_channels]))}
             for name, out in outputs.items()
