@@ -91,8 +91,9 @@ def start_server(db: Path, port: int | None = None, **env_overrides: str) -> tup
     env = {**os.environ, "DESCENT_DATABASE_URL": f"sqlite:///{db}", "DESCENT_DATA_DIR": str(db.parent),
            "DESCENT_WORKERS": "2", "DESCENT_TORCH_THREADS": "1", "DESCENT_HOST": "127.0.0.1", "DESCENT_PORT": str(port),
            **env_overrides}
-    process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(db.parent / "server.log", "ab")  # kept beside the database, for a failing test's post-mortem
+    process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env={**env, "DESCENT_LOG_LEVEL": "INFO"},
+                               stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
 
     def healthy():

@@ -17,7 +17,7 @@ def test_race_three_optimizers_from_the_builder(page, live_server):
     page.wait_for_url(re.compile(r"/compare/[0-9a-f]+$"))
     expect(page.locator("tr[data-member]")).to_have_count(3)
     expect(page.locator("#compare")).to_contain_text("same batch order")
-    expect(page.locator("tr[data-member] [data-status]")).to_have_text(["completed"] * 3, timeout=90_000)
+    expect(page.locator("tr[data-member] [data-status]")).to_have_text(["completed"] * 3, timeout=180_000)
     drawn = "document.querySelector('[data-chart=val_loss]').data.filter(t => !t.name.endsWith('(raw)')).length"
     page.wait_for_function(f"{drawn} === 3", timeout=20_000)
     expect(page.locator("tr[data-member]").first).to_contain_text("optimizer=sgd, optimizer.lr=0.2")
@@ -32,7 +32,7 @@ def test_a_race_over_seeds_draws_bands(page, live_server):
     page.click("#race-button")
     page.wait_for_url(re.compile(r"/compare/[0-9a-f]+$"))
     expect(page.locator("tr[data-member]")).to_have_count(6)
-    expect(page.locator("tr[data-member] [data-status]")).to_have_text(["completed"] * 6, timeout=90_000)
+    expect(page.locator("tr[data-member] [data-status]")).to_have_text(["completed"] * 6, timeout=180_000)
     bands = "document.querySelector('[data-chart=val_loss]').data.filter(t => t.fill === 'tonexty').length"
     page.wait_for_function(f"{bands} === 2", timeout=20_000)
     means = page.evaluate("document.querySelector('[data-chart=val_loss]').data.filter(t => (t.name || '').includes('mean of 3')).length")

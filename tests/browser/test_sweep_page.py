@@ -27,7 +27,7 @@ def test_a_sweep_from_the_form_to_the_best_trial(page, live_server):
     page.wait_for_url(re.compile(r"/sweeps/[0-9a-f]{12}$"))
 
     # the table refreshes itself until every trial is done
-    expect(page.locator("#trials tr[data-trial] .badge")).to_have_text(["completed"] * 3, timeout=90_000)
+    expect(page.locator("#trials tr[data-trial] .badge")).to_have_text(["completed"] * 3, timeout=180_000)
     page.wait_for_function(PLOTTED, timeout=20_000)
     ticks = page.evaluate("document.getElementById('parcoords').data[0].dimensions[0].ticktext")
     assert ticks == ["1e-4", "1e-3", "1e-2", "1e-1"]  # the lr axis is a log axis
