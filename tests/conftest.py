@@ -114,9 +114,9 @@ def stop_server(process: subprocess.Popen) -> None:
         process.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory) -> str:
-    """A real server process; yields its base URL."""
+    """A real server process per test module, so that no module waits behind another's runs."""
     process, base = start_server(tmp_path_factory.mktemp("live") / "descent.db")
     yield base
     stop_server(process)

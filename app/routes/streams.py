@@ -72,6 +72,8 @@ async def run_history(
     if stored is not None and max_points <= DEFAULT_POINTS:
         # kept when the run ended: opening it parses nothing
         view = stored if max_points == DEFAULT_POINTS else thin(stored, max_points)
-        return {"id": run.id, **view}
+        return {"id": run.id, "status": run.status, **view}
     view = await run_in_threadpool(manager.history_view, run.id, max_points)
-    return {"id": run.id, **view}
+    # read after the view: a run that ended meanwhile says so, and the page need not follow a finished stream
+    now = await run_in_threadpool(manager.store.get_run, run.id)
+    return {"id": run.id, "status": now.status if now else run.status, **view}

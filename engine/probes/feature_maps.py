@@ -20,11 +20,18 @@ CONVS = (nn.Conv1d, nn.Conv2d)
 class FeatureMapParams(SampleParams):
     max_channels: int = Field(32, ge=1, le=256, description="maps shown per layer (the first ones)")
     max_layers: int = Field(8, ge=1, le=32, description="conv layers shown (evenly spaced, first and last kept)")
+    max_pixels: int = Field(4096, ge=64, le=1_000_000, description="pixels per layer: fewer maps of big ones")
 
 
 def _as_maps(t: torch.Tensor) -> torch.Tensor:
     """(C, H, W) stays; a 1-D (C, L) becomes (C, 1, L)."""
     return t.unsqueeze(1) if t.dim() == 2 else t
+
+
+def _shown(out: torch.Tensor, params: FeatureMapParams) -> int:
+    """How many of a layer's maps fit the reading: a few KB to tens of KB whatever the image size."""
+    per_map = out[0, 0].numel()
+    return max(1, min(params.max_channels, params.max_pixels // per_map))
 
 
 def conv_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -51,7 +58,7 @@ def feature_maps(params: FeatureMapParams, ctx: ProbeContext):
         outputs: dict[str, torch.Tensor] = {}
         run_with_hooks(model, layers, x, lambda name, _m, out: outputs.__setitem__(name, out))
         reading = {"step": step, "layers": [
-            {"name": name, "channels": out.shape[1], **atlas(_as_maps(out[0, : params.max_channels]))}
+            {"name": name, "channels": out.shape[1], **atlas(_as_maps(out[0, : _shown(out, params)]))}
             for name, out in outputs.items()
         ]}
         first = layers[0][1].weight.detach()

@@ -38,9 +38,15 @@
         if (series) chart.get(id).data = series;
       }
       const row = root.querySelector(`tr[data-member="${id}"]`);
-      const status = row.querySelector("[data-status]").textContent;
+      // the history's status is newer than the page's: a member that ended meanwhile is not followed
+      const status = history.status;
       if (["queued", "running", "paused"].includes(status)) follow(id, history.last_event_id, charts, row);
-      else markDiverged(id, status, charts);
+      else {
+        const badge = row.querySelector("[data-status]");
+        badge.textContent = status;
+        badge.className = "badge status-" + status;
+        markDiverged(id, status, charts);
+      }
     });
     Object.values(charts).forEach((chart) => chart.schedule());
     // a flag for tests and benches: every member's history is on the charts

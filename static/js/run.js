@@ -3,6 +3,7 @@
   "use strict";
 
   const C = window.Curves;
+  const TERMINAL = ["completed", "stopped", "diverged", "failed", "interrupted"];
   const CHARTS = {
     loss: { title: "loss", series: [["train_loss", 0], ["val_loss", 1]] },
     acc: { title: "accuracy", series: [["train_acc", 0], ["val_acc", 1]] },
@@ -45,7 +46,16 @@
       for (const probe of Object.values(history.probes)) this.onProbe(probe);
       const loss = history.series.train_loss;
       if (loss) this.setProgress(loss.step[loss.step.length - 1]);
-      if (this.root.dataset.terminal !== "true") this.follow();
+      if (this.root.dataset.terminal !== "true") this.followUnlessEnded();
+    }
+
+    // a run that ended while this page loaded has its `done` inside the history just read: the stream would have
+    // nothing left to send (and reconnect forever), so the header is refreshed instead. Asked after the history,
+    // a run still going now ends with a `done` the stream delivers.
+    async followUnlessEnded() {
+      const run = await (await fetch(`/api/runs/${this.runId}`)).json();
+      if (!TERMINAL.includes(run.status)) return this.follow();
+      htmx.ajax("GET", `/runs/${this.runId}?fragment=header`, { target: "#run-header", swap: "outerHTML" });
     }
 
     follow() {
