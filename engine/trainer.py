@@ -156,12 +156,13 @@ def train(
 
     def log_point(step: int, lr: float, gnorm: float | None) -> str | None:
         """Emit metrics (and validation and probes when due); return "diverged" or "early_stop" to end."""
-        nonlocal window_sum, window_count, last
+        nonlocal window_count, last
         values: dict[str, float | None] = {"lr": lr}
         if window_count:
             # the mean loss of the training batches since the last point, as TensorBoard and Keras show it
-            values["train_loss"] = (window_sum / window_count).item()
-            window_sum, window_count = torch.zeros((), device=device), 0
+            values["train_loss"] = window_sum.item() / window_count
+            window_sum.zero_()  # .item() has synchronised: the sum can be reused in place
+            window_count = 0
         else:
             values["train_loss"] = evaluate(model, objective, x_seen, y_seen)[0]  # the untrained model
         edge = step == start_step or step == plan.total_steps  # the first and last points are always complete
