@@ -31,6 +31,32 @@
     });
   }
 
+  // indices of at most ~`max` points that keep each bucket's lowest and highest value (spikes stay visible),
+  // the first and the last; null when every point fits. A 200 000-point history draws as fast as a short one.
+  function thinned(values, max) {
+    const n = values.length;
+    if (n <= max) return null;
+    const buckets = Math.max(1, Math.floor(max / 2));
+    const size = n / buckets;
+    const keep = [0];
+    for (let b = 0; b < buckets; b++) {
+      const from = Math.floor(b * size), to = Math.min(n, Math.floor((b + 1) * size));
+      let lo = -1, hi = -1;
+      for (let i = from; i < to; i++) {
+        const y = values[i];
+        if (y === null || !isFinite(y)) { lo = hi = i; break; } // a non-finite point is the news: keep it
+        if (lo < 0 || y < values[lo]) lo = i;
+        if (hi < 0 || y > values[hi]) hi = i;
+      }
+      if (lo >= 0) keep.push(Math.min(lo, hi), Math.max(lo, hi));
+    }
+    keep.push(n - 1);
+    return [...new Set(keep)].sort((a, b) => a - b);
+  }
+  const pick = (values, index) => (index ? index.map((i) => values[i]) : values);
+  const MAX_DRAWN = 1200; // points drawn per series: about two a pixel of a chart's width
+  const MIN_GAP_MS = 250; // a live chart redraws at most 4 times a second, however fast points arrive
+
   const PALETTE = ["#2563eb", "#ea580c", "#059669", "#db2777", "#7c3aed", "#ca8a04", "#0891b2", "#4b5563",
     "#dc2626", "#65a30d", "#9333ea", "#0d9488"];
   const X_TITLES = { step: "step", epoch: "epoch", time: "wall time (s)" };
@@ -46,8 +72,6 @@
       this.forceLog = log;
       this.height = height;
       this.series = []; // {key, label, color, dash, data: {step, epoch, time, value}, ema: {last, n}}
-      this.frame = null;
-      this.dirty = false;
       charts.push(this);
       if (draw) this.redraw();
     }
@@ -76,12 +100,9 @@
       this.schedule();
     }
 
-    schedule() {
-      // however fast points arrive, the chart is drawn at most once per frame
-      if (this.frame === null) this.frame = requestAnimationFrame(() => {
-        this.frame = null;
-        this.redraw();
-      });
+    schedule(gap = MIN_GAP_MS) {
+      // however fast points arrive, the chart is drawn at most once per `gap` ms, on the page's frame queue
+      window.Frames.schedule(this, () => this.redraw(), gap);
     }
 
     // repeated seeds: one mean line per group and a ±1 std band, on the first member's steps
@@ -119,13 +140,15 @@
       const traces = [];
       for (const s of this.series) {
         if (!s.data.value.length) continue;
-        const x = s.data[options.x];
+        // smoothed over every point, then thinned for drawing
+        const index = thinned(s.data.value, MAX_DRAWN);
+        const x = pick(s.data[options.x], index);
         const smoothed = options.smoothing > 0;
         if (smoothed) {
-          traces.push({ x, y: s.data.value, mode: "lines", name: s.label + " (raw)", showlegend: false,
+          traces.push({ x, y: pick(s.data.value, index), mode: "lines", name: s.label + " (raw)", showlegend: false,
             hoverinfo: "skip", line: { color: s.color, width: 1 }, opacity: 0.25 });
         }
-        traces.push({ x, y: smooth(s.data.value, options.smoothing), mode: "lines", name: s.label,
+        traces.push({ x, y: pick(smooth(s.data.value, options.smoothing), index), mode: "lines", name: s.label,
           line: { color: s.color, width: s.dash ? 1.2 : 2, dash: s.dash || "solid" } });
       }
       return traces;
@@ -163,7 +186,7 @@
 
   function setOptions(changes) {
     Object.assign(options, changes);
-    charts.forEach((chart) => chart.redraw());
+    charts.forEach((chart) => chart.schedule(0)); // next frames, a few charts each: the slider stays smooth
   }
 
   // the controls bar (smoothing slider, x axis, log y) drives every chart on the page
@@ -180,5 +203,5 @@
     setOptions({ smoothing: Number(slider.value) });
   }
 
-  window.Curves = { smooth, CurveChart, PALETTE, PLOT_CONFIG, options, setOptions, bindControls, charts };
+  window.Curves = { smooth, thinned, CurveChart, PALETTE, PLOT_CONFIG, options, setOptions, bindControls, charts };
 })();

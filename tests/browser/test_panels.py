@@ -71,3 +71,26 @@ def test_smoothing_slider_changes_the_drawn_curve(page, live_server):
     assert len(after) == len(before) and after[0] == before[0]  # debiased: the first point is the raw value
     wiggle = lambda ys: sum(abs(b - a) for a, b in zip(ys, ys[1:], strict=False))  # noqa: E731
     assert wiggle(after) < wiggle(before)  # smoother: the curve travels less up and down
+
+
+def test_a_long_series_is_drawn_thinned_with_its_spikes_and_last_point(page, live_server):
+    run_id = start(live_server, run_config(train={"steps": 300}))
+    page.goto(f"{live_server}/runs/{run_id}")
+    page.wait_for_function("document.getElementById('chart-loss').data?.length > 0")
+    # 100 000 points with one spike and one dip, drawn on the page's own chart class
+    drawn = page.evaluate("""() => new Promise((resolve) => {
+        const div = document.createElement('div'); document.body.appendChild(div);
+        const chart = new Curves.CurveChart(div, 'long', {draw: false});
+        chart.add('y', 'y', '#000');
+        const n = 100000, step = [], value = [];
+        for (let i = 0; i < n; i++) { step.push(i); value.push(Math.sin(i / 500)); }
+        value[31337] = 50; value[77777] = -50;
+        chart.setData('y', {step, epoch: step, time: step, value});
+        Curves.setOptions({smoothing: 0});
+        const poll = () => div.data ? resolve(div.data.find(t => t.name === 'y')) : setTimeout(poll, 20);
+        poll();
+    })""")
+    assert 1000 <= len(drawn["y"]) <= 1202
+    assert max(drawn["y"]) == 50 and min(drawn["y"]) == -50  # the spike and the dip survive the thinning
+    assert drawn["x"][0] == 0 and drawn["x"][-1] == 99999
+    assert drawn["x"] == sorted(drawn["x"])

@@ -1,46 +1,9 @@
-// Shared by the "inside the run" panels: collapsible panels drawn at most once per frame (and only while open),
+// Shared by the "inside the run" panels: collapsible panels drawn on the page's frame queue (and only while open),
 // probe images (one grayscale PNG per layer, each map with its own min/max) decoded to values, colour maps.
 (function () {
   "use strict";
 
-  const pending = new Map(); // key -> the latest draw function; older ones are dropped unseen
-  const lastRun = new Map(); // key -> when it was last drawn
-  const waiting = new Set(); // keys held back until their gap has passed
-  let frame = null;
-
-  function request() {
-    if (frame === null) frame = requestAnimationFrame(run);
-  }
-
-  function run() {
-    frame = null;
-    const now = performance.now();
-    for (const [key, draw] of [...pending]) {
-      if (waiting.has(key)) continue;
-      pending.delete(key);
-      lastRun.set(key, now);
-      try {
-        draw();
-      } catch (error) {
-        reportError(error); // one panel's failure leaves the others drawing
-      }
-    }
-  }
-
-  // draw at the next frame, and no sooner than `gap` ms after this key's last draw: a fast stream of readings
-  // costs a few draws a second, each with the newest data
-  function schedule(key, draw, gap = 0) {
-    pending.set(key, draw);
-    const wait = gap - (performance.now() - (lastRun.get(key) ?? -Infinity));
-    if (wait <= 0) return request();
-    if (waiting.has(key)) return;
-    waiting.add(key);
-    setTimeout(() => {
-      waiting.delete(key);
-      request();
-    }, wait);
-  }
-
+  const schedule = window.Frames.schedule;
   const GAP_MS = 500;
 
   // several probes may share one panel: each passes its own key

@@ -19,15 +19,10 @@
     const layers = []; // layer names in the order the model defines them
     const charts = {}; // prefix -> CurveChart, made on first open (a closed panel costs nothing to feed)
     const stored = {}; // metric name -> {step, epoch, time, value}
-    let timer = null; // set while a draw is scheduled
 
     function drawSoon() {
-      if (timer !== null || !details.open) return;
-      timer = true;
-      P.schedule("gradients", () => {
-        timer = null;
-        Object.values(charts).forEach((chart) => chart.redraw());
-      }, THROTTLE_MS);
+      // each chart on its own turn of the frame queue: three charts never make one long task
+      if (details.open) Object.values(charts).forEach((chart) => chart.schedule(THROTTLE_MS));
     }
 
     function ensureSeries(name) {
