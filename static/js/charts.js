@@ -57,6 +57,16 @@
   const MAX_DRAWN = 1200; // points drawn per series: about two a pixel of a chart's width
   const MIN_GAP_MS = 250; // a live chart redraws at most 4 times a second, however fast points arrive
 
+  // more than a few names make a horizontal legend wrap over the title: put it under the plot, growing the chart
+  function legendBelow(layout, names) {
+    if (names <= 3) return layout;
+    const rows = Math.ceil(names / 5);
+    layout.legend = { orientation: "h", x: 0, xanchor: "left", y: -0.18 - 0.02 * rows, yanchor: "top", font: { size: 10 } };
+    layout.margin = { ...layout.margin, b: (layout.margin?.b ?? 40) + 24 + 16 * rows };
+    layout.height = (layout.height ?? 260) + 24 + 16 * rows;
+    return layout;
+  }
+
   const PALETTE = ["#2563eb", "#ea580c", "#059669", "#db2777", "#7c3aed", "#ca8a04", "#0891b2", "#4b5563",
     "#dc2626", "#65a30d", "#9333ea", "#0d9488"];
   const X_TITLES = { step: "step", epoch: "epoch", time: "wall time (s)" };
@@ -65,8 +75,9 @@
   const charts = [];
 
   class CurveChart {
-    constructor(div, title, { log = false, height = 260, legend = true, draw = true } = {}) {
+    constructor(div, title, { log = false, height = 260, legend = true, draw = true, raw = false } = {}) {
       this.div = div;
+      this.raw = raw; // drawn as it is, whatever the smoothing slider says
       this.legend = legend;
       this.title = title;
       this.forceLog = log;
@@ -143,12 +154,13 @@
         // smoothed over every point, then thinned for drawing
         const index = thinned(s.data.value, MAX_DRAWN);
         const x = pick(s.data[options.x], index);
-        const smoothed = options.smoothing > 0;
+        const smoothing = this.raw ? 0 : options.smoothing;
+        const smoothed = smoothing > 0;
         if (smoothed) {
           traces.push({ x, y: pick(s.data.value, index), mode: "lines", name: s.label + " (raw)", showlegend: false,
             hoverinfo: "skip", line: { color: s.color, width: 1 }, opacity: 0.25 });
         }
-        traces.push({ x, y: pick(smooth(s.data.value, options.smoothing), index), mode: "lines", name: s.label,
+        traces.push({ x, y: pick(smooth(s.data.value, smoothing), index), mode: "lines", name: s.label,
           line: { color: s.color, width: s.dash ? 1.2 : 2, dash: s.dash || "solid" } });
       }
       return traces;
@@ -165,7 +177,9 @@
       };
       const range = this.range(log);
       if (range) layout.yaxis.range = range;
-      Plotly.react(this.div, this.traces(), layout, PLOT_CONFIG);
+      const traces = this.traces();
+      if (this.legend) legendBelow(layout, traces.filter((t) => t.showlegend !== false).length);
+      Plotly.react(this.div, traces, layout, PLOT_CONFIG);
     }
 
     // with a diverged series on the chart, the scale comes from the others alone
@@ -203,5 +217,5 @@
     setOptions({ smoothing: Number(slider.value) });
   }
 
-  window.Curves = { smooth, thinned, CurveChart, PALETTE, PLOT_CONFIG, options, setOptions, bindControls, charts };
+  window.Curves = { smooth, thinned, legendBelow, CurveChart, PALETTE, PLOT_CONFIG, options, setOptions, bindControls, charts };
 })();

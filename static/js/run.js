@@ -7,7 +7,8 @@
   const CHARTS = {
     loss: { title: "loss", series: [["train_loss", 0], ["val_loss", 1]] },
     acc: { title: "accuracy", series: [["train_acc", 0], ["val_acc", 1]] },
-    lr: { title: "learning rate", series: [["lr", 4]], log: true },
+    // never smoothed: a schedule's steps are the point, and an EMA of a constant wobbles in its last digits
+    lr: { title: "learning rate", series: [["lr", 4]], log: true, raw: true },
     grad: { title: "gradient norm (global)", series: [["grad_norm", 2]], log: true },
   };
 
@@ -20,7 +21,7 @@
       this.charts = {};
       this.probes = {}; // name -> handler(step, data); panels register themselves here
       for (const [key, spec] of Object.entries(CHARTS)) {
-        const chart = new C.CurveChart(root.querySelector(`[data-chart=${key}]`), spec.title, { log: spec.log });
+        const chart = new C.CurveChart(root.querySelector(`[data-chart=${key}]`), spec.title, { log: spec.log, raw: spec.raw });
         spec.series.forEach(([name, color, dash]) => chart.add(name, name, C.PALETTE[color], dash));
         this.charts[key] = chart;
       }

@@ -33,7 +33,8 @@
           name: `${layer} (${d.kinds[layer] || "?"})`,
           line: { color: P.depthColor(d.layers.indexOf(layer), d.layers.length), width: 1.6 },
         }));
-        Plotly.react(div, traces, P.layout(title, { xaxis: { title: { text: "step" } }, yaxis }), window.Curves.PLOT_CONFIG);
+        const layout = window.Curves.legendBelow(P.layout(title, { xaxis: { title: { text: "step" } }, yaxis }), traces.length);
+        Plotly.react(div, traces, layout, window.Curves.PLOT_CONFIG);
       }
     });
     if (panel) view.probes.activation_stats = (step, data) => panel.update(data);

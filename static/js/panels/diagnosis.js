@@ -1,5 +1,6 @@
 // Fit diagnosis beside the curves, computed here from the train and validation curves (no probe needed):
-// over-fitting when the val loss climbs off its minimum or sits well above the train loss (or accuracy does),
+// over-fitting when the val loss (a trailing mean, so one noisy evaluation does not decide) has climbed off an
+// earlier minimum or sits well above the train loss (or accuracy does),
 // under-fitting when the train loss has not come down to half of where it started, a good fit otherwise.
 (function () {
   "use strict";
@@ -16,8 +17,11 @@
     const tail = Math.max(1, Math.round(train.length / 10));
     const trainEnd = mean(train.slice(-tail));
     const trainStart = train[0];
-    const valEnd = points[points.length - 1][1];
-    const [bestStep, valMin] = points.reduce((best, p) => (p[1] < best[1] ? p : best));
+    const span = Math.max(3, Math.ceil(points.length / 5));
+    const trailing = points.map((_, i) => mean(points.slice(Math.max(0, i - span + 1), i + 1).map((p) => p[1])));
+    const valEnd = trailing[trailing.length - 1];
+    const best = trailing.indexOf(Math.min(...trailing));
+    const [bestStep, valMin] = [points[best][0], trailing[best]];
     const gap = (valEnd - trainEnd) / Math.max(Math.abs(trainEnd), 1e-12);
     const trainAcc = finite(curves.train_acc.value).pop();
     const valAcc = finite(curves.val_acc.value).pop();
@@ -27,7 +31,8 @@
     const quarter = points.slice(-Math.max(2, Math.ceil(points.length / 4)));
     const falling = quarter[quarter.length - 1][1] < quarter[0][1] * 0.98;
 
-    if (valEnd > valMin * 1.1 + 1e-6 && bestStep < points[points.length - 1][0]) {
+    // the minimum must lie before the latest window: a curve still coming down is not over-fitting
+    if (valEnd > valMin * 1.1 + 1e-6 && best < points.length - span) {
       return ["over", "over-fitting", `val loss ${pct(valEnd / valMin - 1)} above its minimum at step ${bestStep} ` +
         "while the model keeps fitting the training set: stop earlier, regularize or add data", facts];
     }
@@ -41,6 +46,8 @@
     }
     return ["good", "good fit", "train and validation agree" + (falling ? "; val loss still falling" : ""), facts];
   }
+
+  window.Diagnosis = { diagnose };
 
   document.addEventListener("descent:run", (event) => {
     const box = event.detail.root.querySelector("#fit-diagnosis");

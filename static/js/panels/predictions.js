@@ -61,8 +61,9 @@
       type: "heatmap", z: d.matrix, x: d.classes, y: d.classes, colorscale: [[0, "#ffffff"], [1, "#1d4ed8"]], showscale: false,
       texttemplate: "%{z}", hovertemplate: "true %{y}, predicted %{x}: %{z}<extra></extra>",
     }], P.layout(`confusion matrix (${d.samples} validation samples)`, {
-      height: 320, xaxis: { title: { text: "predicted" }, type: "category" },
-      yaxis: { title: { text: "true" }, autorange: "reversed", type: "category" } }), config());
+      // automargin: long class names (horizontal_stripes) push the plot aside instead of being cut off
+      height: 340, xaxis: { title: { text: "predicted", standoff: 6 }, type: "category", automargin: true, tickangle: -30 },
+      yaxis: { title: { text: "true" }, autorange: "reversed", type: "category", automargin: true } }), config());
   }
 
   async function samples(P, panel, d) {
