@@ -33,3 +33,19 @@ def test_cnn_on_shapes_shows_the_layer_table(page, live_server):
     page.fill("[name='dataset.params.n_classes']", "3")
     expect(page.locator("#plan [data-total=parameters]")).not_to_have_text(before, timeout=20_000)
     expect(page.locator(".katex").first).to_be_visible()  # the formulas are typeset
+
+
+def test_a_network_with_a_suggested_lr_sets_it_unless_the_person_typed_one(page, live_server):
+    page.goto(live_server + "/")
+    lr = page.locator("[name='optimizer.params.lr']")
+    default = lr.input_value()
+    page.select_option("#section-dataset select.component", "parity")
+    page.select_option("#section-model select.component", "transformer")
+    expect(lr).to_have_value("0.001", timeout=20_000)  # the catalog's suggested_lr for the transformer
+    expect(page.locator(".lr-suggestion")).to_contain_text("transformer")
+    page.select_option("#section-model select.component", "lstm")
+    expect(lr).to_have_value(default, timeout=20_000)  # the lr it replaced comes back
+    lr.fill("0.05")  # typed by the person: no longer touched
+    page.select_option("#section-model select.component", "transformer")
+    expect(page.locator("#section-model .hint").first).to_contain_text("Transformer", timeout=20_000)
+    assert lr.input_value() == "0.05"
