@@ -1,8 +1,10 @@
 """Loss-landscape timing and the skip-connection contrast of Li et al. 2018.
 
-Usage: python bench/landscape.py [--n 51] [--contrast-n 21]   (no server needed)
-Prints JSON: seconds for an n×n random-direction landscape of the MNIST-1D CNN, and the sharpness of a ResNet on
-digits with and without skip connections (mean loss on the grid's edge minus the loss at its centre).
+Usage: python bench/landscape.py [--n 51] [--contrast-n 21] [--contrast-span 0.5] [--depths 4,8]  (no server)
+Prints JSON: seconds for an n×n random-direction landscape of the MNIST-1D CNN; then for ResNets on digits with
+and without skip connections (blocks_per_stage [d, d, d] for each depth d) the same slice's share of markedly
+non-convex points (|λmin/λmax| > 0.1, Li et al.'s figure 7), its grid-local minima, and the mean loss on the
+grid's edge minus the loss at its centre.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=51)
     parser.add_argument("--contrast-n", type=int, default=21)
+    parser.add_argument("--contrast-span", type=float, default=0.5)
+    parser.add_argument("--depths", default="4,8", help="residual blocks per stage, comma-separated")
     args = parser.parse_args()
     where = {"machine": platform.machine(), "processor": platform.processor(), "cpus": os.cpu_count(),
              "torch": torch.__version__, "threads": torch.get_num_threads()}
@@ -69,19 +73,23 @@ def main() -> None:
                       "seconds": round(seconds, 2), "ms_per_point": round(1000 * seconds / args.n**2, 3),
                       **sharpness(result["loss"])}))
 
-    contrast = {}
-    for skip in (True, False):
-        data = {**RESNET, "model": {"name": "resnet", "params": {"blocks_per_stage": [4, 4, 4],
-                                                                   "skip_connections": skip}}}
-        config, final, last, train_s = trained(data)
-        began = time.perf_counter()
-        result = landscape(config, final, last, "random", n=args.contrast_n, span=1.0, samples=512)
-        contrast["skip" if skip else "no_skip"] = {"train_seconds": round(train_s, 1),
-                                                  "landscape_seconds": round(time.perf_counter() - began, 1),
-                                                  **sharpness(result["loss"])}
-    print(json.dumps({"bench": "landscape_resnet_contrast", **where, "model": "resnet [4,4,4] on digits",
-                      "grid": f"{args.contrast_n}x{args.contrast_n}", **contrast}))
-
+    for depth in (int(d) for d in args.depths.split(",")):
+        contrast = {}
+        for skip in (True, False):
+            data = {**RESNET, "model": {"name": "resnet", "params": {"blocks_per_stage": [depth] * 3,
+                                                                       "skip_connections": skip}}}
+            config, final, last, train_s = trained(data)
+            began = time.perf_counter()
+            result = landscape(config, final, last, "random", n=args.contrast_n, span=args.contrast_span,
+                               samples=512)
+            shape = result["curvature"]
+            contrast["skip" if skip else "no_skip"] = {
+                "train_seconds": round(train_s, 1), "landscape_seconds": round(time.perf_counter() - began, 1),
+                "nonconvex_share": round(shape["nonconvex_share"], 3), "local_minima": shape["local_minima"],
+                **sharpness(result["loss"])}
+        print(json.dumps({"bench": "landscape_resnet_contrast", **where,
+                          "model": f"resnet [{depth},{depth},{depth}] on digits", "span": args.contrast_span,
+                          "grid": f"{args.contrast_n}x{args.contrast_n}", **contrast}), flush=True)
 
 if __name__ == "__main__":
     main()

@@ -18,6 +18,7 @@ from engine import checkpoint, datasets
 from engine.config import RunConfig, resolve
 from engine.control import Action, Control
 from engine.events import Done, Event, Metrics, Probe, Status
+from engine.lab.curvature import curvature
 from engine.losses import Objective, losses
 from engine.trainer import build_model, pick_device, train
 
@@ -207,7 +208,7 @@ def landscape(config: RunConfig, final: State, last_step: int, kind: str, n: int
     ys = torch.linspace(-half_y, half_y, n).tolist()
     loss = surface(s, final, d1, d2, xs, ys, grid_progress, control)
     return {"kind": kind, "xs": xs, "ys": ys, "loss": loss, "path": path, "directions": info,
-            "centre_loss": s.loss(final)}
+            "centre_loss": s.loss(final), "curvature": curvature(loss, xs, ys)}
 
 
 def run_job(payload: dict[str, Any], emit: Callable[[Event], None], control: Control, checkpoint_root: str) -> None:

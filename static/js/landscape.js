@@ -54,9 +54,33 @@
     }, CONFIG);
   }
 
+  // Li et al.'s figure 7: |λmin/λmax| of the slice's Hessian, blue where it is convex, yellow where it curves
+  // down as much as up; a ResNet without skip connections turns yellow in patches, with them it stays blue
+  function drawCurvature(result) {
+    const c = result.curvature;
+    const note = $("landscape-curvature-note");
+    if (!c || c.nonconvex_share === null) {
+      note.textContent = "";
+      return;
+    }
+    Plotly.react($("landscape-curvature"), [{ type: "heatmap", x: result.xs, y: result.ys, z: c.ratio, zmin: 0, zmax: 1,
+      colorscale: [[0, "#1e3a8a"], [c.threshold, "#3b82f6"], [0.5, "#a3e635"], [1, "#facc15"]],
+      colorbar: { title: { text: "|λmin/λmax|" } }, hovertemplate: "|λmin/λmax| %{z:.2f}<extra></extra>" }], {
+      title: { text: "convexity: |λmin/λmax| of the slice's Hessian", font: { size: 13 } }, height: 400,
+      margin: { l: 50, r: 10, t: 36, b: 40 }, paper_bgcolor: "rgba(0,0,0,0)",
+      xaxis: { title: { text: "direction 1" } }, yaxis: { title: { text: "direction 2" } },
+    }, CONFIG);
+    note.textContent = `${(100 * c.nonconvex_share).toFixed(1)}% of the grid is markedly non-convex ` +
+      `(λmin < 0 and |λmin/λmax| > ${c.threshold}); ${c.local_minima} grid-local minima. A smooth basin has ` +
+      "0% and one minimum; a net without skip connections, deep enough, gets patches and several.";
+  }
+
   function draw(result) {
     if (result.kind === "interpolation") drawLine(result);
-    else drawSlice(result);
+    else {
+      drawSlice(result);
+      drawCurvature(result);
+    }
     const centre = result.kind === "interpolation" ? result.final_loss : result.centre_loss;
     status(`${result.kind} landscape of step ${result.step} (job ${result.id || "just finished"}); loss at the final weights ${Number(centre).toPrecision(4)}`);
   }

@@ -118,3 +118,17 @@ def test_the_page_draws_an_interpolation(page, live_server):
     page.wait_for_function("(document.getElementById('landscape-line').data || [{x: []}])[0].x.length >= 9",
                            timeout=60_000)
     assert "interpolation landscape" in page.locator("#landscape-status").inner_text()
+
+
+def test_the_page_draws_a_random_slice_with_its_convexity_map(page, live_server):
+    run_id = httpx.post(live_server + "/api/runs", json=SMALL, timeout=60).json()["id"]
+    wait_for(lambda: httpx.get(f"{live_server}/api/runs/{run_id}").json()["status"] == "completed", 120)
+    page.goto(f"{live_server}/runs/{run_id}/landscape")
+    page.fill("#landscape-n", "7")
+    page.click("[data-kind=random]")
+    page.wait_for_function("(document.getElementById('landscape-curvature').data || []).length === 1",
+                           timeout=60_000)
+    z = page.evaluate("document.getElementById('landscape-curvature').data[0].z")
+    assert len(z) == 7 and z[0][0] is None and all(v is None or v >= 0 for row in z for v in row)
+    assert page.evaluate("document.getElementById('landscape-contour').data[0].z.length") == 7
+    assert "grid-local minima" in page.locator("#landscape-curvature-note").inner_text()
