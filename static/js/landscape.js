@@ -76,7 +76,11 @@
   }
 
   function draw(result) {
-    if (result.kind === "interpolation") drawLine(result);
+    // only the charts of this kind of landscape take room on the page
+    const line = result.kind === "interpolation";
+    $("landscape-line").hidden = !line;
+    document.querySelectorAll(".landscape-charts").forEach((div) => (div.hidden = line));
+    if (line) drawLine(result);
     else {
       drawSlice(result);
       drawCurvature(result);
