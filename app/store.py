@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from app.migrate import upgrade
+
 ACTIVE = ("queued", "running", "paused")
 TERMINAL = ("completed", "stopped", "diverged", "failed", "interrupted")
 
@@ -31,7 +33,8 @@ class RunRow(Base):
     device: Mapped[str | None] = mapped_column(String(32))
     summary: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
-    tags: Mapped[list] = mapped_column(JSON, default=list)
+    # the server default lets app.migrate add the column to an older database's rows
+    tags: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # the chart view, kept when the run ends; deferred: lists and pages never load it
     history: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     created: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
@@ -90,7 +93,7 @@ class Store:
         self.engine = create_engine(url, connect_args={"check_same_thread": False} if url.startswith("sqlite") else {})
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        upgrade(self.engine, Base.metadata)  # a database from an older version gains the new tables and columns
         self._write_lock = threading.Lock()  # SQLite takes one writer at a time; queue ours here
 
     def session(self) -> Session:
