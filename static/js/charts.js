@@ -58,10 +58,17 @@
   const MIN_GAP_MS = 250; // a live chart redraws at most 4 times a second, however fast points arrive
 
   // more than a few names make a horizontal legend wrap over the title: put it under the plot, growing the chart
-  function legendBelow(layout, names) {
-    if (names <= 3) return layout;
-    const rows = Math.ceil(names / 5);
-    layout.legend = { orientation: "h", x: 0, xanchor: "left", y: -0.18 - 0.02 * rows, yanchor: "top", font: { size: 10 } };
+  function legendBelow(layout, names, width = 400) {
+    if (names.length <= 3) return layout;
+    // rows of the legend: entries (~6 px a character and 40 px of symbol) packed into the chart's width
+    let rows = 1, used = 0;
+    for (const name of names) {
+      const entry = 40 + 6 * String(name).length;
+      if (used && used + entry > width) [rows, used] = [rows + 1, 0];
+      used += entry;
+    }
+    layout.legend = { orientation: "h", x: 0, xanchor: "left", yref: "container", y: 0, yanchor: "bottom",
+      font: { size: 10 } };
     layout.margin = { ...layout.margin, b: (layout.margin?.b ?? 40) + 24 + 16 * rows };
     layout.height = (layout.height ?? 260) + 24 + 16 * rows;
     return layout;
@@ -71,7 +78,7 @@
     "#dc2626", "#65a30d", "#9333ea", "#0d9488"];
   const X_TITLES = { step: "step", epoch: "epoch", time: "wall time (s)" };
   const PLOT_CONFIG = { displaylogo: false, responsive: true };
-  const options = { smoothing: 0.6, x: "step", log: false };
+  const options = { smoothing: 0.6, x: "step", log: false, ignoreOutliers: true };
   const charts = [];
 
   class CurveChart {
@@ -176,24 +183,30 @@
         paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff", uirevision: "keep", showlegend: this.legend,
       };
       const range = this.range(log);
+      // an explicit autorange: under uirevision Plotly would otherwise keep the last range it was given
       if (range) layout.yaxis.range = range;
+      else layout.yaxis.autorange = true;
       const traces = this.traces();
-      if (this.legend) legendBelow(layout, traces.filter((t) => t.showlegend !== false).length);
+      const names = traces.filter((t) => t.showlegend !== false).map((t) => t.name);
+      if (this.legend) legendBelow(layout, names, this.div.clientWidth || 400);
       Plotly.react(this.div, traces, layout, PLOT_CONFIG);
     }
 
-    // with a diverged series on the chart, the scale comes from the others alone
+    // with a diverged series on the chart the scale comes from the others alone; ignoring outliers, from the
+    // 2nd to the 98th percentile of every point (TensorBoard's option); otherwise Plotly's own autorange
     range(log) {
-      if (!this.series.some((s) => s.ignoreInRange)) return null;
+      const diverged = this.series.some((s) => s.ignoreInRange);
+      if (!diverged && !options.ignoreOutliers) return null;
       const ys = [];
       for (const s of this.series) {
         if (s.ignoreInRange) continue;
         for (const y of s.data.value) if (y !== null && isFinite(y) && (!log || y > 0)) ys.push(log ? Math.log10(y) : y);
       }
       if (!ys.length) return null;
-      const low = Math.min(...ys);
-      const high = Math.max(...ys);
-      const pad = (high - low || Math.abs(high) || 1) * 0.05;
+      ys.sort((a, b) => a - b);
+      const at = (q) => ys[Math.min(ys.length - 1, Math.max(0, Math.round(q * (ys.length - 1))))];
+      const [low, high] = options.ignoreOutliers && ys.length >= 50 ? [at(0.02), at(0.98)] : [ys[0], ys[ys.length - 1]];
+      const pad = (high - low || Math.abs(high) || 1) * 0.08;
       return [low - pad, high + pad];
     }
   }
@@ -210,11 +223,13 @@
     const shown = root.querySelector("[data-smoothing-value]");
     slider.addEventListener("input", () => {
       shown.textContent = Number(slider.value).toFixed(3);
-      setOptions({ smoothing: Number(slider.value) });
+      setOptions({ smoothing: Number(slider.value), ignoreOutliers: outliers.checked });
     });
     root.querySelector("[name=x_axis]").addEventListener("change", (e) => setOptions({ x: e.target.value }));
     root.querySelector("[name=log_y]").addEventListener("change", (e) => setOptions({ log: e.target.checked }));
-    setOptions({ smoothing: Number(slider.value) });
+    const outliers = root.querySelector("[name=ignore_outliers]");
+    outliers.addEventListener("change", () => setOptions({ ignoreOutliers: outliers.checked }));
+    setOptions({ smoothing: Number(slider.value), ignoreOutliers: outliers.checked });
   }
 
   window.Curves = { smooth, thinned, legendBelow, CurveChart, PALETTE, PLOT_CONFIG, options, setOptions, bindControls, charts };

@@ -121,3 +121,21 @@ def test_fit_diagnosis_reads_the_trend_not_one_noisy_point(page, live_server):
     assert page.evaluate(DIAGNOSE, [train, u_shape]) == "over"
     stuck = [0.9 + 0.1 * 0.97**i for i in range(n)]
     assert page.evaluate(DIAGNOSE, [stuck, stuck]) == "under"
+
+
+def test_one_spike_does_not_set_the_scale_unless_outliers_count(page, live_server):
+    run_id = start(live_server, run_config(train={"steps": 20}))
+    page.goto(f"{live_server}/runs/{run_id}")
+    page.wait_for_function("document.getElementById('chart-loss').data?.length > 0")
+    top = """() => new Promise((resolve) => {
+        const div = document.getElementById('chart-loss');
+        const chart = Curves.charts.find((c) => c.div === div);
+        const step = [...Array(200).keys()], value = step.map((i) => 1 - i / 400);
+        value[3] = 1000;  // one member's early blow-up
+        chart.setData('train_loss', {step, epoch: step, time: step, value});
+        chart.redraw();
+        resolve(div._fullLayout.yaxis.range[1]);
+    })"""
+    assert page.evaluate(top) < 2  # the curve's own range, padded
+    page.uncheck("#curve-controls [name=ignore_outliers]")
+    assert page.evaluate(top) > 900  # every point counts again

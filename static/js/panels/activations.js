@@ -33,7 +33,8 @@
           name: `${layer} (${d.kinds[layer] || "?"})`,
           line: { color: P.depthColor(d.layers.indexOf(layer), d.layers.length), width: 1.6 },
         }));
-        const layout = window.Curves.legendBelow(P.layout(title, { xaxis: { title: { text: "step" } }, yaxis }), traces.length);
+        const layout = window.Curves.legendBelow(P.layout(title, { xaxis: { title: { text: "step" } }, yaxis }),
+          traces.map((t) => t.name), div.clientWidth || 400);
         Plotly.react(div, traces, layout, window.Curves.PLOT_CONFIG);
       }
     });
