@@ -9,8 +9,8 @@ import uuid
 from typing import Any
 
 from app.executor import EventBatch, Executor
-from app.store import TERMINAL, RunRow, Store
 from app.history import DEFAULT_POINTS, History
+from app.store import TERMINAL, RunRow, Store
 from app.stream import Hub
 from engine.config import RunConfig
 from engine.events import dumps

@@ -6,8 +6,8 @@ import asyncio
 import collections
 import functools
 import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import AsyncIterator, Awaitable, Callable
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class LiveStream:
             self._waiters.append((loop, future))
         try:
             await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 

@@ -44,7 +44,8 @@ def check(config: RunConfig, settings: Settings) -> tuple[Plan, int]:
     parameters = count_parameters(plan)
     if parameters > settings.max_parameters:
         errors.append({"loc": ["body", "model", "params"], "type": "limit",
-                       "msg": f"the model has {parameters:,} parameters; this server allows {settings.max_parameters:,}"})
+                       "msg": f"the model has {parameters:,} parameters; "
+                              f"this server allows {settings.max_parameters:,}"})
     if errors:
         raise RequestValidationError(errors)
     return plan, parameters

@@ -1,10 +1,11 @@
 """Is a run page with every "inside the run" panel open still responsive while its run streams 20+ updates/s?
 
 Usage: python bench/page_load.py [seconds] [eval_every]   (starts its own server; Chromium at /usr/bin/chromium)
-A CNN on `shapes` trains with eval_every 2 (~100 metrics events/s on 2 cores; 10 gives ~20/s; every probe of the defaults on: feature maps, histograms, activation
-statistics, per-layer norms, confusion matrix, test samples); the page opens every panel, then for `seconds`
-records in the page: metrics and probe events received, the gaps between animation frames, the main thread's
-long tasks (> 50 ms, PerformanceObserver) and the event-loop lag of a 100 ms timer (what a click would wait).
+A CNN on `shapes` trains with eval_every 2 (~100 metrics events/s on 2 cores; 10 gives ~20/s), every probe of
+the defaults on (feature maps, histograms, activation statistics, per-layer norms, confusion matrix, test
+samples); the page opens every panel, then for `seconds` records in the page: metrics and probe events received,
+the gaps between animation frames, the main thread's long tasks (> 50 ms, PerformanceObserver) and the event-loop
+lag of a 100 ms timer (what a click would wait).
 Target: p99 event-loop lag <= 100 ms (the budget for a response to input) at >= 20 metrics events/s.
 """
 
@@ -19,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
-from long_run import FLAGS  # noqa: E402
 from local_server import local_server, machine, stop_runs  # noqa: E402
+from long_run import FLAGS  # noqa: E402
 
 RUN = {"name": "page load bench", "dataset": {"name": "shapes"}, "model": {"name": "cnn"},
        "loss": {"name": "cross_entropy"}, "optimizer": {"name": "adam", "params": {"lr": 0.003}},
@@ -84,7 +85,8 @@ def main() -> None:
         lag99 = percentile(got["lags"], 99)
         rate = got["metrics"] / seconds
         print(json.dumps({
-            "bench": "page_load", **machine(client), "seconds": seconds, "eval_every": eval_every, "panels_open": opened,
+            "bench": "page_load", **machine(client), "seconds": seconds, "eval_every": eval_every,
+            "panels_open": opened,
             "metrics_per_s": round(rate, 1), "probe_events_per_s": round(got["probes"] / seconds, 1),
             "frame_gap_ms": {"p50": round(percentile(got["frames"], 50), 1),
                              "p99": round(percentile(got["frames"], 99), 1), "max": round(max(got["frames"]), 1)},

@@ -53,7 +53,8 @@ def batching_obstacle(plans: list[Plan]) -> str | None:
         if not same_shape:
             return f"member {i + 1}: its network has another shape than member 1's"
         for section in SHARED:
-            if (plan.names.get(section), plan.params.get(section)) != (first.names.get(section), first.params.get(section)):
+            theirs = (plan.names.get(section), plan.params.get(section))
+            if theirs != (first.names.get(section), first.params.get(section)):
                 return f"member {i + 1}: its {section} differs from member 1's"
         if (plan.batch_size, plan.total_steps, t.eval_every, t.seed) != (
                 first.batch_size, first.total_steps, first.config.train.eval_every, first.config.train.seed):
@@ -81,7 +82,8 @@ def _layout(model: nn.Module) -> list[tuple[slice, tuple[int, int], slice]]:
     layout, offset = [], 0
     for layer in (m for m in model.modules() if isinstance(m, nn.Linear)):
         w = layer.weight.numel()
-        layout.append((slice(offset, offset + w), tuple(layer.weight.shape), slice(offset + w, offset + w + layer.out_features)))
+        bias = slice(offset + w, offset + w + layer.out_features)
+        layout.append((slice(offset, offset + w), tuple(layer.weight.shape), bias))
         offset += w + layer.out_features
     return layout
 
@@ -104,7 +106,7 @@ def race(configs: list[RunConfig], emits: list[Callable[[Event], None]], control
     data = datasets.load(first.names["dataset"], first.params["dataset"], settings.seed).to(device)
     objective = losses[first.names["loss"]].build(first.params["loss"], first.info)
     members = []
-    for plan, emit in zip(plans, emits):
+    for plan, emit in zip(plans, emits, strict=True):
         torch.manual_seed(settings.seed)  # as a single run does: a shared init spec gives bit-identical weights
         model = build_model(plan, objective)
         flat = _flatten(model).to(device)
@@ -213,7 +215,7 @@ def race(configs: list[RunConfig], emits: list[Callable[[Event], None]], control
         due = step % settings.eval_every == 0 or step == first.total_steps or action is Action.SINGLE_STEP
         gnorms = [float(m.flat.grad.norm()) if m.flat.grad is not None else math.nan for m in members] if due else None
         lrs = [m.optimizer.param_groups[0]["lr"] for m in members]
-        for m, live in zip(members, alive):
+        for m, live in zip(members, alive, strict=True):
             if live:
                 m.optimizer.step()
                 if m.moves:
@@ -228,7 +230,10 @@ def race(configs: list[RunConfig], emits: list[Callable[[Event], None]], control
     seconds = round(time.perf_counter() - started, 3)
     results = []
     for m in members:
-        status, message = (m.status, m.message) if m.status != "completed" else (("stopped", ending) if ending else ("completed", ""))
+        if m.status != "completed":
+            status, message = m.status, m.message
+        else:
+            status, message = ("stopped", ending) if ending else ("completed", "")
         if status == "stopped":
             m.emit(Status("stopped", message))
         summary = {**{k: v for k, v in m.last.items() if v is not None}, "steps": step, "seconds": seconds,

@@ -42,7 +42,7 @@ class Entry:
         }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def schema(model: type[BaseModel]) -> dict[str, Any]:
     """A params model's JSON schema; models never change after import, and pages ask for hundreds."""
     return model.model_json_schema()

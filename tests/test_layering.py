@@ -25,6 +25,7 @@ def test_engine_sources_import_nothing_of_the_web():
 
 
 def test_importing_the_trainer_loads_no_web_module():
-    code = "import sys, engine.trainer, engine.config; print(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % WEB
+    code = ("import sys, engine.trainer, engine.config; "
+            f"print(sorted(m for m in sys.modules if m.split('.')[0] in {WEB!r}))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

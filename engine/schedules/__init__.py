@@ -98,5 +98,4 @@ def build_factor(name: str, params: ScheduleParams, total_steps: int) -> Factor:
     return with_warmup(schedules[name].build(params, total_steps), params.warmup_steps)
 
 
-from engine.schedules import modern  # noqa: E402,F401  (registers entries)
-from engine.schedules import lr_range  # noqa: E402,F401  (registers the LR range test)
+from engine.schedules import lr_range, modern  # noqa: E402,F401  (registers the entries and the LR range test)

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_python_m_app_refuses_a_public_address_without_token(tmp_path):
     env = {**os.environ, "DESCENT_HOST": "0.0.0.0", "DESCENT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     env.pop("DESCENT_TOKEN", None)
-    result = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
     assert result.returncode == 2 and "DESCENT_TOKEN" in result.stderr
 
 
@@ -26,7 +27,8 @@ def guarded(tmp_path_factory, data_dir):
     from app.settings import Settings
 
     db = tmp_path_factory.mktemp("auth") / "a.db"
-    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(data_dir), workers=1, torch_threads=1, token="s3cret-token")
+    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(data_dir), workers=1, torch_threads=1,
+                        token="s3cret-token")
     with TestClient(create_app(settings), follow_redirects=False) as client:
         yield client
 

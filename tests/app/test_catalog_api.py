@@ -16,7 +16,8 @@ CATALOG_KEYS = {
                     "kaiming_uniform orthogonal",
     "schedules": "constant inverse_time exponential step cosine one_cycle plateau",
     "networks": "perceptron mlp cnn lenet5 alexnet vgg resnet inception rnn lstm gru transformer siamese",
-    "datasets": "moons circles spiral xor blobs sine polynomial digits mnist1d shapes sine_forecast adding parity upload",
+    "datasets": "moons circles spiral xor blobs sine polynomial digits mnist1d shapes sine_forecast adding parity "
+                "upload",
 }
 
 

@@ -10,7 +10,8 @@ from tests.conftest import finish, run_config
 
 
 def test_checkpoints_continue_and_finetune(client):
-    parent = client.post("/api/runs", json=run_config(train={"steps": 300, "checkpoint_every": 100, "eval_share": 1.0})).json()["id"]
+    config = run_config(train={"steps": 300, "checkpoint_every": 100, "eval_share": 1.0})
+    parent = client.post("/api/runs", json=config).json()["id"]
     assert finish(client, parent)["status"] == "completed"
     assert [c["step"] for c in client.get(f"/api/runs/{parent}/checkpoints").json()] == [100, 200, 300]
 
@@ -69,7 +70,7 @@ def test_the_exported_script_reproduces_the_run(client, tmp_path):
     logged = [json.loads(line) for line in out.stdout.splitlines() if '"step"' in line][:10]
     stored = client.get(f"/api/runs/{run_id}/metrics").json()["metrics"][:10]
     assert [r["step"] for r in logged] == [r["step"] for r in stored]
-    assert max(abs(a["train_loss"] - b["train_loss"]) for a, b in zip(logged, stored)) < 1e-5
+    assert max(abs(a["train_loss"] - b["train_loss"]) for a, b in zip(logged, stored, strict=True)) < 1e-5
     refused = client.post("/api/runs", json=run_config(train={"steps": 10, "mixup_alpha": 0.2})).json()["id"]
     finish(client, refused)
     assert client.get(f"/api/runs/{refused}/script").status_code == 409

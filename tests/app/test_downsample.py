@@ -11,7 +11,8 @@ from app.downsample import minmax_indices
 from app.history import History
 from tests.conftest import finish, run_config
 
-values = st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=False, width=32)), min_size=1, max_size=3000)
+values = st.lists(st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=False, width=32)),
+                  min_size=1, max_size=3000)
 
 
 @given(values, st.integers(min_value=10, max_value=500))

@@ -39,7 +39,8 @@ def test_sigkill_keeps_metrics_and_restart_marks_interrupted(tmp_path):
     db = tmp_path / "descent.db"
     server, base = start_server(db)
     workers = wait_for(lambda: len(c := children(server.pid)) >= 2 and c, 30)
-    run_id = httpx.post(base + "/api/runs", json=run_config(train={"steps": 500_000, "eval_every": 20}), timeout=30).json()["id"]
+    config = run_config(train={"steps": 500_000, "eval_every": 20})
+    run_id = httpx.post(base + "/api/runs", json=config, timeout=30).json()["id"]
     received: list[tuple[float, int]] = []  # (arrival time, step) of each metrics event
 
     def watch():

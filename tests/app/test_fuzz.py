@@ -45,14 +45,16 @@ def test_no_operation_answers_5xx(api_schema):
 def spec(section: str):
     names = SECTIONS[section].names() + ["nope"]
     params = st.dictionaries(st.sampled_from(["lr", "momentum", "hidden_layers", "noise", "n_samples", "x"]),
-                             st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-5, 5000), st.lists(st.integers(-2, 40), max_size=3)),
+                             st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-5, 5000),
+                                       st.lists(st.integers(-2, 40), max_size=3)),
                              max_size=2)
     return st.fixed_dictionaries({"name": st.sampled_from(names), "params": params})
 
 
 configs = st.fixed_dictionaries({
     "dataset": spec("dataset"), "model": spec("model"), "loss": spec("loss"), "optimizer": spec("optimizer"),
-    "train": st.fixed_dictionaries({"steps": st.integers(-1, 60), "batch_size": st.sampled_from([1, 8, "full", 0, "x"])}),
+    "train": st.fixed_dictionaries({"steps": st.integers(-1, 60),
+                                    "batch_size": st.sampled_from([1, 8, "full", 0, "x"])}),
 })
 
 

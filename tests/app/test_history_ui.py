@@ -8,10 +8,12 @@ from tests.conftest import finish, run_config
 
 def test_rename_tag_filter_and_overlay(client):
     a = client.post("/api/runs", json=run_config(train={"steps": 30})).json()["id"]
-    b = client.post("/api/runs", json=run_config(optimizer={"name": "sgd", "params": {"lr": 0.1}}, train={"steps": 30})).json()["id"]
+    sgd = run_config(optimizer={"name": "sgd", "params": {"lr": 0.1}}, train={"steps": 30})
+    b = client.post("/api/runs", json=sgd).json()["id"]
     finish(client, a), finish(client, b)
     edited = client.patch(f"/api/runs/{a}", json={"name": "baseline", "tags": ["keep", "adam", "keep"]})
-    assert edited.status_code == 200 and edited.json()["name"] == "baseline" and edited.json()["tags"] == ["adam", "keep"]
+    assert edited.status_code == 200
+    assert edited.json()["name"] == "baseline" and edited.json()["tags"] == ["adam", "keep"]
     assert client.patch(f"/api/runs/{a}", json={"tags": ["../x"]}).status_code == 422
     assert client.patch(f"/api/runs/{a}", json={"colour": "red"}).status_code == 422
     tagged = client.get("/api/runs", params={"tag": "keep"}).json()

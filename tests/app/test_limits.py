@@ -16,7 +16,8 @@ def strict(tmp_path_factory, data_dir):
     from app.settings import Settings
 
     db = tmp_path_factory.mktemp("limits") / "l.db"
-    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(data_dir), workers=1, torch_threads=1, max_run_seconds=1.5, max_subscribers=2)
+    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(data_dir), workers=1, torch_threads=1,
+                        max_run_seconds=1.5, max_subscribers=2)
     with TestClient(create_app(settings)) as client:
         assert client.app.state.pool.wait_ready(120)
         yield client

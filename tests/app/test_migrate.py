@@ -44,12 +44,13 @@ def test_upgrade_adds_the_new_columns_and_tables_once(tmp_path):
     assert [r.id for r in store.list_runs()] == ["0a1b2c3d4e5f"]
 
 
-def test_an_old_database_serves_its_runs_through_the_api(tmp_path):
+def test_an_old_database_serves_its_runs_through_the_api(tmp_path, data_dir):
     from app.main import create_app
     from app.settings import Settings
 
     old_database(tmp_path / "old.db")
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'old.db'}", data_dir=str(tmp_path), workers=1,
+    # the session's data folder: the upload folder is per process, and other tests' uploads live there
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'old.db'}", data_dir=str(data_dir), workers=1,
                         torch_threads=1)
     with TestClient(create_app(settings)) as client:
         run = client.get("/api/runs/0a1b2c3d4e5f").json()

@@ -40,7 +40,8 @@ def test_a_race_of_widths_runs_separately_and_says_why(client):
 def test_a_diverging_member_is_marked_and_the_others_finish(client):
     base = run_config(loss={"name": "mse"}, model={"name": "mlp", "params": {"hidden_layers": [64, 64]}},
                       train={"steps": 200, "batch_size": "full"})
-    variants = [{"optimizer": {"name": "sgd", "params": {"lr": 0.05}}}, {"optimizer": {"name": "sgd", "params": {"lr": 10.0}}}]
+    variants = [{"optimizer": {"name": "sgd", "params": {"lr": 0.05}}},
+                {"optimizer": {"name": "sgd", "params": {"lr": 10.0}}}]
     body = client.post("/api/comparisons", json={"base": base, "variants": variants}).json()
     assert body["mode"] == "batched"
     calm, wild = (finish(client, run_id) for run_id in body["run_ids"])
@@ -48,7 +49,8 @@ def test_a_diverging_member_is_marked_and_the_others_finish(client):
 
 
 def test_race_errors_name_the_member_and_field(client):
-    bad = client.post("/api/comparisons", json={"base": run_config(), "variants": [{"optimizer": {"name": "adam", "params": {"lr": -1}}}]})
+    negative = [{"optimizer": {"name": "adam", "params": {"lr": -1}}}]
+    bad = client.post("/api/comparisons", json={"base": run_config(), "variants": negative})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][:3] == ["body", "variants", 0]
     unfair = client.post("/api/comparisons", json={"base": run_config(), "variants": [{"dataset": {"name": "xor"}}]})
     assert unfair.status_code == 422 and "shares its data" in unfair.text
@@ -56,7 +58,8 @@ def test_race_errors_name_the_member_and_field(client):
 
 
 def test_a_race_over_seeds_makes_one_fair_race_per_seed(client):
-    variants = [{"optimizer": {"name": "sgd", "params": {"lr": 0.1}}}, {"optimizer": {"name": "adam", "params": {"lr": 0.01}}}]
+    variants = [{"optimizer": {"name": "sgd", "params": {"lr": 0.1}}},
+                {"optimizer": {"name": "adam", "params": {"lr": 0.01}}}]
     body = client.post("/api/comparisons", json={"base": run_config(train={"steps": 40}), "variants": variants,
                                                  "seeds": [1, 2, 3]}).json()
     assert body["mode"] == "batched" and len(body["run_ids"]) == 6

@@ -62,8 +62,10 @@ def test_unknown_optimizer_and_negative_lr_are_422_naming_the_field(client):
 def test_bad_types_limits_and_unknown_keys_are_422(client):
     cases = {
         ("body", "train", "steps"): run_config(train={"steps": "many"}),
-        ("body", "model", "params", "hidden_layers", 0): run_config(model={"name": "mlp", "params": {"hidden_layers": [0]}}),
-        ("body", "optimizer", "params", "momentum"): run_config(optimizer={"name": "adam", "params": {"momentum": 0.9}}),
+        ("body", "model", "params", "hidden_layers", 0):
+            run_config(model={"name": "mlp", "params": {"hidden_layers": [0]}}),
+        ("body", "optimizer", "params", "momentum"):
+            run_config(optimizer={"name": "adam", "params": {"momentum": 0.9}}),
         ("body", "model", "params"): run_config(model={"name": "mlp", "params": {"hidden_layers": [2048, 2048]}}),
         ("body", "train", "batch_size"): run_config(train={"batch_size": 5000}),
     }
@@ -73,7 +75,8 @@ def test_bad_types_limits_and_unknown_keys_are_422(client):
         assert [tuple(e["loc"][: len(loc)]) for e in response.json()["detail"]].count(loc) >= 1, response.text
     too_long = client.post("/api/runs", json=run_config(train={"steps": 10_000_000}))
     assert too_long.status_code == 422 and "limit" in too_long.text
-    assert client.post("/api/runs", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    broken = client.post("/api/runs", content=b"{not json", headers={"content-type": "application/json"})
+    assert broken.status_code == 422
 
 
 def test_list_get_delete_and_404(client):
@@ -95,7 +98,8 @@ def test_pause_step_resume_and_stop(client):
     wait_for(lambda: len(client.get(f"/api/runs/{run_id}/metrics").json()["metrics"]) == len(before), 2)
     client.post(f"/api/runs/{run_id}/control", json={"action": "step"})
     # a single step is logged at once, one step after the last one taken
-    after = wait_for(lambda: (m := client.get(f"/api/runs/{run_id}/metrics").json()["metrics"]) and len(m) > len(before) and m)
+    after = wait_for(lambda: (m := client.get(f"/api/runs/{run_id}/metrics").json()["metrics"])
+                     and len(m) > len(before) and m)
     assert after[-1]["step"] >= before[-1]["step"] + 1
     stepped = after[-1]["step"]
     client.post(f"/api/runs/{run_id}/control", json={"action": "resume"})
@@ -125,7 +129,8 @@ def test_runs_queue_when_every_worker_is_busy_and_a_killed_worker_fails_only_its
     ids = [client.post("/api/runs", json=long_run).json()["id"] for _ in range(3)]
     pool = client.app.state.pool
     wait_for(lambda: pool.busy() == 2)
-    statuses = wait_for(lambda: (s := [client.get(f"/api/runs/{i}").json()["status"] for i in ids]).count("running") == 2 and s)
+    statuses = wait_for(lambda: (s := [client.get(f"/api/runs/{i}").json()["status"] for i in ids]).count("running")
+                        == 2 and s)
     assert statuses == ["running", "running", "queued"]
     victim = next(w for w in pool.workers if ids[0] in w.run_ids)
     os.kill(victim.process.pid, signal.SIGKILL)
@@ -138,5 +143,6 @@ def test_runs_queue_when_every_worker_is_busy_and_a_killed_worker_fails_only_its
         client.post(f"/api/runs/{run_id}/control", json={"action": "stop"})
         assert finish(client, run_id)["status"] == "stopped"
     wait_for(lambda: pool.wait_ready(0.1))
-    assert finish(client, client.post("/api/runs", json=run_config(train={"steps": 20})).json()["id"])["status"] == "completed"
+    later = client.post("/api/runs", json=run_config(train={"steps": 20})).json()["id"]
+    assert finish(client, later)["status"] == "completed"
     assert client.get("/healthz").json()["status"] == "ok"

@@ -18,7 +18,8 @@ def _npz(**arrays) -> bytes:
 
 
 def _idx(array: np.ndarray) -> bytes:
-    return bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + array.astype(np.uint8).tobytes()
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(np.uint8).tobytes()
 
 
 def test_csv_upload_trains_with_the_boundary_probe(client):
@@ -39,7 +40,8 @@ def test_npz_and_idx_uploads(client):
     meta = client.post("/api/uploads", files={"images": ("imgs-idx3-ubyte", _idx(images)),
                                               "labels": ("labels-idx1-ubyte", _idx(np.arange(40) % 4))}).json()
     assert meta["kind"] == "image" and meta["input_shape"] == [1, 8, 8] and meta["n_classes"] == 4
-    regression = client.post("/api/uploads", files={"file": ("r.npz", _npz(x=np.ones((50, 3)), y=np.linspace(0, 1, 50)))})
+    npz = _npz(x=np.ones((50, 3)), y=np.linspace(0, 1, 50))
+    regression = client.post("/api/uploads", files={"file": ("r.npz", npz)})
     assert regression.json()["task"] == "regression" and regression.json()["kind"] == "vector"
 
 
@@ -51,7 +53,8 @@ def test_bad_uploads_are_clear_errors_and_pickles_never_load(client):
     assert client.post("/api/uploads", files={"file": ("p.csv", pickle.dumps([1, 2]))}).status_code == 422
     ragged = client.post("/api/uploads", files={"file": ("r.csv", b"1,2\n" * 10 + b"1,2,3\n")})
     assert ragged.status_code == 422 and "same number of columns" in ragged.text
-    truncated = client.post("/api/uploads", files={"images": ("i", _idx(np.zeros((4, 2, 2)))[:-3]), "labels": ("l", _idx(np.zeros(4)))})
+    files = {"images": ("i", _idx(np.zeros((4, 2, 2)))[:-3]), "labels": ("l", _idx(np.zeros(4)))}
+    truncated = client.post("/api/uploads", files=files)
     assert truncated.status_code == 422 and "IDX header" in truncated.text
     assert client.post("/api/uploads").status_code == 422
     huge = client.post("/api/uploads", files={"file": ("big.csv", b"1,2\n" * 400_000)})

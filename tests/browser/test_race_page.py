@@ -35,5 +35,6 @@ def test_a_race_over_seeds_draws_bands(page, live_server):
     expect(page.locator("tr[data-member] [data-status]")).to_have_text(["completed"] * 6, timeout=180_000)
     bands = "document.querySelector('[data-chart=val_loss]').data.filter(t => t.fill === 'tonexty').length"
     page.wait_for_function(f"{bands} === 2", timeout=20_000)
-    means = page.evaluate("document.querySelector('[data-chart=val_loss]').data.filter(t => (t.name || '').includes('mean of 3')).length")
+    means = page.evaluate("document.querySelector('[data-chart=val_loss]').data"
+                          ".filter(t => (t.name || '').includes('mean of 3')).length")
     assert means == 2
