@@ -200,7 +200,14 @@
       const ys = [];
       for (const s of this.series) {
         if (s.ignoreInRange) continue;
-        for (const y of s.data.value) if (y !== null && isFinite(y) && (!log || y > 0)) ys.push(log ? Math.log10(y) : y);
+        // every point of a short series; of a long one every k-th (≤ 4000 each): percentiles barely move, and a
+        // redraw of 30 series × 200 000 points does not sort six million numbers
+        const values = s.data.value;
+        const stride = options.ignoreOutliers ? Math.max(1, Math.floor(values.length / 4000)) : 1;
+        for (let i = 0; i < values.length; i += stride) {
+          const y = values[i];
+          if (y !== null && isFinite(y) && (!log || y > 0)) ys.push(log ? Math.log10(y) : y);
+        }
       }
       if (!ys.length) return null;
       ys.sort((a, b) => a - b);
