@@ -8,6 +8,7 @@ from fastapi import Depends, HTTPException, Request
 
 from app.executor.pool import WorkerPool
 from app.runs import RunManager
+from app.service import RunService
 from app.settings import Settings
 from app.store import RunRow, Store
 
@@ -28,10 +29,15 @@ def _pool(request: Request) -> WorkerPool:
     return request.app.state.pool
 
 
+def _service(request: Request) -> RunService:
+    return request.app.state.service
+
+
 ManagerDep = Annotated[RunManager, Depends(_manager)]
 StoreDep = Annotated[Store, Depends(_store)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 PoolDep = Annotated[WorkerPool, Depends(_pool)]
+ServiceDep = Annotated[RunService, Depends(_service)]
 
 
 def _run(run_id: str, store: StoreDep) -> RunRow:

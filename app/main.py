@@ -27,8 +27,9 @@ from app.routes import (
     sweeps,
 )
 from app.runs import RunManager
+from app.service import RunService, unavailable
 from app.settings import Settings, get_settings
-from app.store import Store
+from app.store import UNAVAILABLE, Store
 from app.stream import Hub
 from app.vendor import PLOTLY_JS
 from engine.datasets import uploads
@@ -48,13 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if interrupted:
             log.warning("marked %d runs interrupted: %s", len(interrupted), ", ".join(interrupted))
         manager = RunManager(store, Hub(), settings.flush_interval_s)
-        pool = WorkerPool(
-            settings.workers, manager.on_events, settings.threads_per_worker(), settings.max_run_seconds,
-            settings.data_dir,
-        )
+        pool = WorkerPool(settings.workers, manager.on_events, settings.threads_per_worker(), settings.data_dir,
+                          on_released=manager.on_released)
         pool.start()
-        manager.start(pool)
+        manager.start()
         app.state.settings, app.state.store, app.state.manager, app.state.pool = settings, store, manager, pool
+        app.state.service = RunService(store, manager, pool, settings)
         try:
             yield
         finally:
@@ -69,6 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/static/vendor/plotly.min.js", PLOTLY_JS, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     app.add_middleware(AccessMiddleware, settings=settings)
+    for error in UNAVAILABLE:
+        app.add_exception_handler(error, unavailable)
     for module in (health, catalog, runs, streams, comparisons, checkpoints, plans, datasets, lab, landscape, sweeps,
                    pages, auth):
         app.include_router(module.router)

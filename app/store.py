@@ -9,13 +9,33 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, select, update
+from pydantic import BaseModel
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    cast,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from app.migrate import upgrade
+from engine.events import dumps
+from engine.status import ACTIVE, TERMINAL, RunStatus  # noqa: F401 (TERMINAL: the app reads both from here)
 
-ACTIVE = ("queued", "running", "paused")
-TERMINAL = ("completed", "stopped", "diverged", "failed", "interrupted")
+# what a database that cannot take writes now raises (read-only, full, locked, unreachable; PostgreSQL's
+# read-only transaction is an InternalError): callers hold the data and retry, or answer 503
+UNAVAILABLE = (OperationalError, InternalError)
+INTERRUPTED = "the server stopped while this run was active"
 
 
 class Base(DeclarativeBase):
@@ -77,6 +97,30 @@ class SweepRow(Base):
     created: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class RunFilter(BaseModel):
+    """Narrow a list of runs; every field is optional and they combine with AND (in SQL, before paging)."""
+
+    dataset: str | None = None
+    network: str | None = None
+    optimizer: str | None = None
+    status: RunStatus | None = None
+    tag: str | None = None
+
+    def clauses(self) -> list:
+        config = RunRow.config
+        paths = {"dataset": "dataset", "network": "model", "optimizer": "optimizer"}
+        found = [config[section]["name"].as_string() == getattr(self, key)
+                 for key, section in paths.items() if getattr(self, key)]
+        if self.status:
+            found.append(RunRow.status == self.status.value)
+        if self.tag:
+            # tags are a JSON list of strings: its text holds the tag's own JSON, quotes included, only as an element
+            quoted = json.dumps(self.tag)
+            pattern = "".join("\\" + c if c in "\\%_" else c for c in quoted)
+            found.append(cast(RunRow.tags, Text).like(f"%{pattern}%", escape="\\"))
+        return found
+
+
 def public(row: RunRow) -> dict[str, Any]:
     return {
         "id": row.id, "name": row.name, "status": row.status, "progress": round(row.progress, 4),
@@ -100,27 +144,21 @@ class Store:
         return Session(self.engine, expire_on_commit=False)
 
     def add_run(self, row: RunRow) -> None:
+        self.add_all([row])
+
+    def add_all(self, rows: list[Base]) -> None:
+        """Rows in one transaction: a race's or a sweep's runs and its own row are stored together or not at all."""
         with self._write_lock, self.session() as s:
-            s.add(row)
+            s.add_all(rows)
             s.commit()
 
     def get_run(self, run_id: str) -> RunRow | None:
         with self.session() as s:
             return s.get(RunRow, run_id)
 
-    def add_comparison(self, row: ComparisonRow) -> None:
-        with self._write_lock, self.session() as s:
-            s.add(row)
-            s.commit()
-
     def get_comparison(self, comparison_id: str) -> ComparisonRow | None:
         with self.session() as s:
             return s.get(ComparisonRow, comparison_id)
-
-    def add_sweep(self, row: SweepRow) -> None:
-        with self._write_lock, self.session() as s:
-            s.add(row)
-            s.commit()
 
     def get_sweep(self, sweep_id: str) -> SweepRow | None:
         with self.session() as s:
@@ -130,9 +168,21 @@ class Store:
         with self.session() as s:
             return s.scalar(select(RunRow.history).where(RunRow.id == run_id))
 
-    def list_runs(self, limit: int = 500) -> list[RunRow]:
+    def list_runs(self, where: RunFilter | None = None, limit: int = 500, offset: int = 0) -> list[RunRow]:
+        """Newest first, filtered in SQL, then paged."""
+        query = select(RunRow).where(*(where.clauses() if where else []))
+        query = query.order_by(RunRow.created.desc(), RunRow.id.desc()).limit(limit).offset(offset)
         with self.session() as s:
-            return list(s.scalars(select(RunRow).order_by(RunRow.created.desc()).limit(limit)))
+            return list(s.scalars(query))
+
+    def choices(self) -> dict[str, list[str]]:
+        """The values the runs list can be filtered by: every data set, network, optimizer and tag in use."""
+        config = RunRow.config
+        with self.session() as s:
+            found = {key: sorted(v for v in s.scalars(select(config[section]["name"].as_string()).distinct()) if v)
+                     for key, section in (("dataset", "dataset"), ("network", "model"), ("optimizer", "optimizer"))}
+            found["tag"] = sorted({t for tags in s.scalars(select(RunRow.tags)) for t in tags or []})
+        return found
 
     def edit_run(self, run_id: str, **fields: Any) -> None:
         with self._write_lock, self.session() as s:
@@ -169,12 +219,21 @@ class Store:
             return [_flatten(json.loads(d)) for d in s.scalars(query.order_by(EventRow.seq))]
 
     def mark_interrupted(self) -> list[str]:
-        """Runs left active by a server that died: they cannot be running now."""
+        """Runs left active by a server that died: they cannot be running now. Each history ends as a live run's
+        does, with a status and a done event, so a stream of it ends saying interrupted."""
+        status = RunStatus.INTERRUPTED
         with self._write_lock, self.session() as s:
             ids = list(s.scalars(select(RunRow.id).where(RunRow.status.in_(ACTIVE))))
             if ids:
-                s.execute(update(RunRow).where(RunRow.id.in_(ids)).values(
-                    status="interrupted", error="the server stopped while this run was active"))
+                last = dict(s.execute(select(EventRow.run_id, func.max(EventRow.seq))
+                                      .where(EventRow.run_id.in_(ids)).group_by(EventRow.run_id)).all())
+                s.execute(update(RunRow).where(RunRow.id.in_(ids)).values(status=status, error=INTERRUPTED))
+                for run_id in ids:
+                    seq = last.get(run_id) or 0
+                    s.add(EventRow(run_id=run_id, seq=seq + 1, kind="status",
+                                   data=dumps({"status": status, "message": INTERRUPTED})))
+                    s.add(EventRow(run_id=run_id, seq=seq + 2, kind="done",
+                                   data=dumps({"status": status, "summary": {}})))
                 s.commit()
             return ids
 

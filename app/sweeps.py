@@ -1,6 +1,6 @@
 """Random search over a RunConfig ("caviar": many models at once): sample settings, lay them on a base.
 
-Pure Python: the space, the seeded sampling, dotted setting paths, the ranking and the parallel-coordinates axes.
+No torch work: the space, the seeded sampling, dotted setting paths, the ranking and the parallel-coordinates axes.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from engine.config import SECTIONS
+
 KINDS = ("log_uniform", "uniform", "int_uniform", "choice")
-SWEEPABLE = ("dataset", "model", "loss", "optimizer", "schedule", "init", "regularization", "train")
+SWEEPABLE = (*SECTIONS, "train")
 Metric = Literal["val_loss", "val_acc"]
 
 

@@ -9,7 +9,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from engine.status import ACTIVE, TERMINAL, RunStatus
+
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+# every page carries the run statuses (body data-statuses), so its scripts keep no list of their own
+templates.env.globals["statuses"] = {"active": list(ACTIVE), "terminal": list(TERMINAL),
+                                     "ended_early": [s for s in RunStatus if s.ended_early]}
 
 
 def render(request: Request, name: str, context: dict[str, Any], block: str | None = None) -> HTMLResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
@@ -12,15 +13,7 @@ from app.store import Store
 from engine import checkpoint
 from engine.advice import advise
 from engine.architecture import count_parameters, layer_table
-from engine.config import ConfigError, Plan, RunConfig, resolve
-
-
-class RunCreated(BaseModel):
-    id: str
-    status: str
-    total_steps: int
-    parameters: int
-    warnings: list[dict[str, str]] = []
+from engine.config import SECTIONS, ConfigError, Plan, RunConfig, resolve
 
 
 class PlanPreview(BaseModel):
@@ -51,8 +44,8 @@ def check(config: RunConfig, settings: Settings) -> tuple[Plan, int]:
     return plan, parameters
 
 
-# what a continued run must share with its parent: all but the length and the logging
-CONTINUE_KEEPS = ("dataset", "model", "loss", "optimizer", "schedule", "init", "regularization")
+# what a continued run must share with its parent: every component, not the length and the logging
+CONTINUE_KEEPS = tuple(SECTIONS)
 
 
 def check_start(config: RunConfig, store: Store, settings: Settings) -> RunConfig:
@@ -86,3 +79,15 @@ def preview(config: RunConfig, settings: Settings) -> PlanPreview:
     plan, parameters = check(config, settings)
     return PlanPreview(total_steps=plan.total_steps, parameters=parameters, architecture=layer_table(plan),
                        warnings=advise(plan))
+
+
+def checkpoint_step(settings: Settings, run_id: str, step: int | None) -> int:
+    """The checkpoint asked for (the latest when None): 409 if the run has none yet, 404 if not that one."""
+    steps = checkpoint.steps_on_disk(settings.checkpoint_root, run_id)
+    if not steps:
+        raise HTTPException(409, f"run '{run_id}' has no checkpoint yet")
+    if step is None:
+        return steps[-1]
+    if step not in steps:
+        raise HTTPException(404, f"run '{run_id}' has no checkpoint at step {step}; it has {steps}")
+    return step

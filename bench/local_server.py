@@ -19,12 +19,15 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the benches run as scripts from bench/
+
+from engine.status import TERMINAL  # noqa: E402
+
 LONG_RUN = {
     "dataset": {"name": "moons"}, "model": {"name": "mlp"}, "loss": {"name": "cross_entropy"},
     "optimizer": {"name": "adam", "params": {"lr": 0.01}},
     "train": {"steps": 200_000, "batch_size": 32, "eval_every": 10},
 }
-TERMINAL = {"completed", "stopped", "diverged", "failed", "interrupted"}
 
 
 def machine(client: httpx.Client) -> dict:

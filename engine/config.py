@@ -93,16 +93,38 @@ class RunConfig(BaseModel):
     start_from: StartFrom | None = None
 
 
-SECTIONS: dict[str, Registry] = {
-    "dataset": datasets,
-    "model": networks,
-    "loss": losses,
-    "optimizer": optimizers,
-    "schedule": schedules,
-    "init": initializers,
-    "regularization": regularizers,
-}
-DEFAULTS = {"schedule": "constant", "init": "default"}
+@dataclass(frozen=True)
+class Section:
+    """A component section of a RunConfig: its registry, what the builder calls it, its list in /api/catalog,
+    and the entry used when a config leaves it out (none: the section is off, or required)."""
+
+    key: str
+    registry: Registry
+    label: str
+    catalog: str
+    default: str | None = None
+
+    @property
+    def required(self) -> bool:
+        return RunConfig.model_fields[self.key].is_required()
+
+    def describe(self) -> dict[str, Any]:
+        return {"key": self.key, "label": self.label, "catalog": self.catalog, "kind": self.registry.kind,
+                "required": self.required, "default": self.default}
+
+
+# the one list of sections, in the builder's order; everything else derives from it
+SECTION_LIST: tuple[Section, ...] = (
+    Section("dataset", datasets, "Data", "datasets"),
+    Section("model", networks, "Network", "networks"),
+    Section("loss", losses, "Loss", "losses"),
+    Section("optimizer", optimizers, "Optimizer", "optimizers"),
+    Section("schedule", schedules, "LR schedule", "schedules", default="constant"),
+    Section("init", initializers, "Initialization", "initializers", default="default"),
+    Section("regularization", regularizers, "Penalty", "regularizers"),
+)
+SECTIONS: dict[str, Registry] = {s.key: s.registry for s in SECTION_LIST}
+DEFAULTS = {s.key: s.default for s in SECTION_LIST if s.default}
 
 
 class ConfigError(ValueError):

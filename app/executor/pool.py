@@ -1,4 +1,6 @@
-"""A pool of pre-started worker processes; runs queue when all are busy; a dead worker fails only its run."""
+"""A pool of pre-started worker processes; jobs queue when all are busy; a dead worker fails only its job.
+
+The local implementation of the executor contract (app/executor/__init__.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +13,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.executor import OnEvents
+from app.executor import ACTIONS, Job, OnEvents, OnReleased
 from app.executor.worker import IDLE, READY, worker_main
 from engine.control import PAUSE, RUN, STOP
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 1000
-ACTIONS = {"pause", "resume", "step", "stop"}
 
 
 @dataclass
@@ -32,24 +33,23 @@ class Worker:
 
 
 @dataclass
-class Job:
-    run_ids: list[str]
-    payload: dict[str, Any]  # {"kind": "train", "config"} or {"kind": "race", "configs"}
+class Pending:
+    job: Job
     paused: bool = False
     steps: int = 0
 
 
 class WorkerPool:
     def __init__(
-        self, size: int, on_events: OnEvents, threads: int = 1, max_run_seconds: float | None = None,
-        data_dir: str = "data",
+        self, size: int, on_events: OnEvents, threads: int = 1, data_dir: str = "data",
+        on_released: OnReleased | None = None,
     ):
-        self.size, self.on_events, self.threads = size, on_events, threads
-        self.max_run_seconds, self.data_dir = max_run_seconds, data_dir
+        self.size, self.on_events, self.threads, self.data_dir = size, on_events, threads, data_dir
+        self.on_released = on_released or (lambda run_ids: None)
         self.ctx = mp.get_context("spawn")  # fork after torch is imported is unsafe
         self.outbox = self.ctx.Queue()
         self.workers: list[Worker] = []
-        self.pending: collections.deque[Job] = collections.deque()
+        self.pending: collections.deque[Pending] = collections.deque()
         self.lock = threading.RLock()
         self.stopping = threading.Event()
         self.threads_started: list[threading.Thread] = []
@@ -91,31 +91,21 @@ class WorkerPool:
         state, tokens = self.ctx.RawValue("i", RUN), self.ctx.RawValue("q", 0)
         process = self.ctx.Process(
             target=worker_main,
-            args=(index, inbox, self.outbox, state, tokens, self.threads, self.max_run_seconds, self.data_dir),
+            args=(index, inbox, self.outbox, state, tokens, self.threads, self.data_dir),
             name=f"descent-worker-{index}", daemon=True,
         )
         process.start()
         return Worker(index, process, inbox, state, tokens)
 
     # -- jobs ------------------------------------------------------------------------------
-    def submit(self, run_id: str, config: dict[str, Any]) -> None:
-        self._enqueue(Job([run_id], {"kind": "train", "config": config}))
-
-    def submit_race(self, run_ids: list[str], configs: list[dict[str, Any]]) -> None:
-        """Members trained together in one worker (engine.race); controls act on the whole race."""
-        self._enqueue(Job(list(run_ids), {"kind": "race", "configs": configs}))
-
-    def submit_landscape(self, run_id: str, job: dict[str, Any]) -> None:
-        """A loss landscape of a finished run (engine.lab.landscape.run_job): config, parent, step, landscape."""
-        self._enqueue(Job([run_id], {**job, "kind": "landscape"}))
-
-    def _enqueue(self, job: Job) -> None:
+    def submit(self, job: Job) -> None:
         with self.lock:
-            self.pending.append(job)
+            self.pending.append(Pending(job))
             self._dispatch()
 
     def queued(self) -> int:
-        return len(self.pending)
+        with self.lock:
+            return sum(len(p.job.run_ids) for p in self.pending)
 
     def busy(self) -> int:
         return sum(1 for w in self.workers if w.run_ids)
@@ -125,16 +115,14 @@ class WorkerPool:
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")
         with self.lock:
-            job = next((j for j in self.pending if run_id in j.run_ids), None)
-            if job is not None:
+            waiting = next((p for p in self.pending if run_id in p.job.run_ids), None)
+            if waiting is not None:
                 if action == "stop":
-                    self.pending.remove(job)
-                    self.on_events([event for rid in job.run_ids for event in (
-                        (rid, "status", {"status": "stopped", "message": "stopped before it started"}),
-                        (rid, "done", {"status": "stopped", "summary": {}}))])
+                    self.pending.remove(waiting)
+                    self._end(waiting.job.run_ids, "stopped", "stopped before it started")
                 else:
-                    job.paused = action in ("pause", "step")
-                    job.steps += action == "step"
+                    waiting.paused = action in ("pause", "step")
+                    waiting.steps += action == "step"
                 return True
             worker = next((w for w in self.workers if run_id in w.run_ids), None)
             if worker is None:
@@ -155,11 +143,18 @@ class WorkerPool:
             if not self.pending:
                 return
             if worker.ready and not worker.run_ids and worker.process.is_alive():
-                job = self.pending.popleft()
-                worker.tokens.value = job.steps
-                worker.state.value = PAUSE if job.paused else RUN
-                worker.run_ids = job.run_ids
-                worker.inbox.put((job.run_ids, job.payload))
+                waiting = self.pending.popleft()
+                worker.tokens.value = waiting.steps
+                worker.state.value = PAUSE if waiting.paused else RUN
+                worker.run_ids = waiting.job.run_ids
+                worker.inbox.put((worker.run_ids, waiting.job.payload()))
+
+    def _end(self, run_ids: list[str], status: str, message: str) -> None:
+        """End runs the workers will say nothing more about (the contract's status + done), then release them."""
+        self.on_events([event for rid in run_ids for event in (
+            (rid, "status", {"status": status, "message": message}),
+            (rid, "done", {"status": status, "summary": {}}))])
+        self.on_released(run_ids)
 
     # -- background threads ----------------------------------------------------------------
     def _read_events(self) -> None:
@@ -171,6 +166,8 @@ class WorkerPool:
             batch = []
             while item is not None:
                 if item[0] in (READY, IDLE):
+                    self._deliver(batch)  # a job's events reach the handler before its release
+                    batch = []
                     self._worker_signal(*item)
                 else:
                     batch.append(item)
@@ -180,23 +177,29 @@ class WorkerPool:
                     item = self.outbox.get_nowait()
                 except queue.Empty:
                     item = None
-            if batch:
-                try:
-                    self.on_events(batch)
-                except Exception:
-                    log.exception("event handler failed")
+            self._deliver(batch)
+
+    def _deliver(self, batch: list) -> None:
+        if batch:
+            try:
+                self.on_events(batch)
+            except Exception:
+                log.exception("event handler failed")
 
     def _worker_signal(self, signal: str, index: int, detail: Any) -> None:
         with self.lock:
             worker = next((w for w in self.workers if w.index == index), None)
             if worker is None:
                 return
+            released = []
             if signal == READY:
                 worker.ready = True
             elif worker.run_ids and worker.run_ids[0] == detail:
-                worker.run_ids = []
+                released, worker.run_ids = worker.run_ids, []
             self._dispatch()
             self.idle_changed.notify_all()
+        if released:
+            self.on_released(released)
 
     def _watch_workers(self) -> None:
         while not self.stopping.wait(0.2):
@@ -207,7 +210,6 @@ class WorkerPool:
                     code = worker.process.exitcode
                     log.warning("worker %d died (exit code %s) during runs %s", worker.index, code, worker.run_ids)
                     message = f"the worker process died (exit code {code}); other runs are unaffected"
-                    self.on_events([event for rid in worker.run_ids for event in (
-                        (rid, "status", {"status": "failed", "message": message}),
-                        (rid, "done", {"status": "failed", "summary": {}}))])
+                    if worker.run_ids:
+                        self._end(worker.run_ids, "failed", message)
                     self.workers[i] = self._spawn(worker.index)

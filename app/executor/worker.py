@@ -14,8 +14,7 @@ READY, IDLE = "__ready__", "__idle__"
 
 
 def worker_main(
-    index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, threads: int, max_seconds: float | None = None,
-    data_dir: str = "data",
+    index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, threads: int, data_dir: str = "data"
 ) -> None:
     _die_with_parent()
     import torch
@@ -46,7 +45,7 @@ def worker_main(
         if job is None:
             return
         run_ids, payload = job
-        control = Control(state, tokens, max_seconds=max_seconds)
+        control = Control(state, tokens, max_seconds=payload.get("max_seconds"))
         control.used = 0  # the pool zeroes tokens before handing over a job
         emits = [lambda event, rid=rid: outbox.put((rid, *wire(event))) for rid in run_ids]
         try:

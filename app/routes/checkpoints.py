@@ -8,21 +8,16 @@ from typing import Any
 
 import torch
 from fastapi import APIRouter, HTTPException, Response
-from pydantic import BaseModel, Field
 
-from app.deps import ManagerDep, RunDep, SettingsDep
-from app.routes.runs import create_run
-from app.validation import RunCreated
+from app.deps import RunDep, ServiceDep, SettingsDep
+from app.validation import checkpoint_step
+from app.work import RunCreated
+from app.work.continuation import Continuation, ContinueRequest
 from engine import checkpoint
 from engine.config import RunConfig
 from engine.export import ExportError, standalone_script
 
 router = APIRouter(prefix="/api/runs", tags=["checkpoints and exports"])
-
-
-class ContinueRequest(BaseModel):
-    steps: int | None = Field(None, ge=1, description="the new run's total steps; default: the parent's")
-    step: int | None = Field(None, ge=0, description="checkpoint to start from; default: the latest")
 
 
 def _download(body: bytes | str, filename: str, media_type: str) -> Response:
@@ -36,21 +31,10 @@ def list_checkpoints(run: RunDep, settings: SettingsDep) -> list[dict[str, Any]]
             for s in checkpoint.steps_on_disk(root, run.id)]
 
 
-def latest_step(settings, run_id: str, step: int | None) -> int:
-    steps = checkpoint.steps_on_disk(settings.checkpoint_root, run_id)
-    if not steps:
-        raise HTTPException(409, f"run '{run_id}' has no checkpoint yet")
-    if step is None:
-        return steps[-1]
-    if step not in steps:
-        raise HTTPException(404, f"run '{run_id}' has no checkpoint at step {step}; it has {steps}")
-    return step
-
-
 @router.get("/{run_id}/weights")
 def download_weights(run: RunDep, settings: SettingsDep, step: int | None = None) -> Response:
     """The model's state_dict (load with torch.load(..., weights_only=True))."""
-    step = latest_step(settings, run.id, step)
+    step = checkpoint_step(settings, run.id, step)
     buffer = io.BytesIO()
     torch.save(checkpoint.read(settings.checkpoint_root, run.id, step)["model"], buffer)
     return _download(buffer.getvalue(), f"run-{run.id}-step-{step}.pt", "application/octet-stream")
@@ -72,16 +56,6 @@ def download_script(run: RunDep) -> Response:
 
 
 @router.post("/{run_id}/continue", status_code=201)
-def continue_run(run: RunDep, body: ContinueRequest, manager: ManagerDep, settings: SettingsDep) -> RunCreated:
+def continue_run(run: RunDep, body: ContinueRequest, service: ServiceDep) -> RunCreated:
     """A linked run that picks up exactly where a checkpoint of this one left off."""
-    step = latest_step(settings, run.id, body.step)
-    total = body.steps or run.total_steps or 0
-    if total <= step:
-        raise HTTPException(409, f"the new run must go past the checkpoint at step {step}; ask for more steps")
-    child = {
-        **run.config, "name": f"{run.name or run.id} (continued from step {step})"[:200],
-        "train": {**run.config["train"], "steps": total, "epochs": None},
-        "start_from": {"run": run.id, "step": step, "mode": "continue", "freeze": []},
-    }
-    return create_run(RunConfig.model_validate(child), manager, settings)
-
+    return service.submit(Continuation(run, body)).runs[0].created()

@@ -9,15 +9,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from fastapi.responses import HTMLResponse, JSONResponse
 
-from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
-from app.routes.pages import state_from_link
-from app.routes.runs import create_run
+from app.deps import RunDep, ServiceDep, SettingsDep, StoreDep
+from app.links import state_from_link
 from app.store import TERMINAL
 from app.templating import render
 from app.validation import check
+from app.work.lr_range import LRRangeRequest
 from engine.config import ConfigError, RunConfig
 from engine.lab import gradcheck, lr_range, paths, surfaces
 from engine.optimizers import optimizers
@@ -28,20 +27,6 @@ router = APIRouter(tags=["lab"])
 compute = threading.Lock()
 MIN_RANGE_POINTS = 10
 GRADCHECK_BUDGET_S = 20.0  # past this a big network's remaining tensors get one coordinate each
-
-
-class LRRangeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    config: RunConfig
-    min_lr: float = Field(1e-6, gt=0.0, le=10.0, description="lr of the first step")
-    max_lr: float = Field(1.0, gt=0.0, le=10.0, description="lr of the last step")
-    steps: int = Field(200, ge=20, le=5000, description="optimizer steps of the sweep (one metrics point each)")
-
-    @model_validator(mode="after")
-    def _rising(self) -> LRRangeRequest:
-        if self.min_lr >= self.max_lr:
-            raise ValueError("min_lr must be below max_lr")
-        return self
 
 
 def _finite(value: float) -> float | None:
@@ -95,34 +80,11 @@ def check_gradients(
     return {**report, "max_relative_error": _finite(report["max_relative_error"])}
 
 
-def range_config(body: LRRangeRequest) -> RunConfig:
-    """The run a range test trains: the given config with the lr sweeping min_lr → max_lr, a point every step."""
-    data = body.config.model_dump(mode="json", exclude_none=True)
-    source = data.get("name") or f"{data['dataset']['name']} · {data['model']['name']} · {data['optimizer']['name']}"
-    data["name"] = f"LR range test · {source}"[:200]
-    data["optimizer"]["params"] = {**data["optimizer"].get("params", {}), "lr": body.max_lr}
-    data["schedule"] = {"name": "lr_range", "params": {"min_lr": body.min_lr, "max_lr": body.max_lr}}
-    data["train"] = {**data.get("train", {}), "steps": body.steps, "eval_every": 1, "checkpoint_every": body.steps}
-    for key in ("epochs", "early_stopping"):  # the sweep runs its full length
-        data["train"].pop(key, None)
-    data["probes"] = []  # only the loss is wanted, at every step
-    data.pop("start_from", None)
-    try:
-        return RunConfig.model_validate(data)
-    except ValidationError as exc:
-        raise _refuse(exc.errors(include_url=False), ("config",)) from None
-
-
 @router.post("/api/lab/lr-range", status_code=201)
-def start_lr_range(body: LRRangeRequest, manager: ManagerDep, settings: SettingsDep) -> dict[str, Any]:
+def start_lr_range(body: LRRangeRequest, service: ServiceDep) -> dict[str, Any]:
     """Start an LR range test as a normal run (it shows up under Runs); poll GET /api/lab/lr-range/{run_id}."""
-    config = range_config(body)
-    try:
-        check(config, settings)
-    except RequestValidationError as exc:
-        raise _refuse([{**e, "loc": e["loc"][1:]} for e in exc.errors()], ("config",)) from None
-    created = create_run(config, manager, settings)
-    return {"run_id": created.id, "status": created.status, "total_steps": created.total_steps}
+    run = service.submit(body).runs[0]
+    return {"run_id": run.id, "status": "queued", "total_steps": run.total_steps}
 
 
 @router.get("/api/lab/lr-range/{run_id}")
@@ -140,8 +102,9 @@ def read_lr_range(run: RunDep, store: StoreDep) -> dict[str, Any]:
         loss.append(math.nan if value is None else value)
     finite = sum(1 for v in loss if math.isfinite(v))
     if finite < MIN_RANGE_POINTS:
-        raise HTTPException(409, f"run '{run.id}' is {run.status} with {finite} points; "
-                                 f"a reading needs {MIN_RANGE_POINTS}")
+        # the page polls until a reading comes or the run has ended: it is told which, not left to parse prose
+        detail = f"run '{run.id}' is {run.status} with {finite} points; a reading needs {MIN_RANGE_POINTS}"
+        return JSONResponse({"detail": detail, "status": run.status, "complete": run.status in TERMINAL}, 409)
     reading = lr_range.suggest(lrs, loss)
     return {"run_id": run.id, "status": run.status, "complete": run.status in TERMINAL, "steps": steps, "lr": lrs,
             "loss": [_finite(v) for v in loss], **reading}

@@ -2,76 +2,42 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import ValidationError
 
+from app.catalog import build_catalog
 from app.compare import differences
 from app.deps import RunDep, SettingsDep, StoreDep
 from app.forms import FormField, fields_for
-from app.routes.catalog import build_catalog
-from app.routes.runs import RunFilter
-from app.store import TERMINAL, public
+from app.links import encode_config, state_from_link
+from app.store import TERMINAL, RunFilter, public
 from app.templating import render
 from engine import checkpoint
-from engine.config import SECTIONS, RunConfig, StartFrom, TrainSettings
+from engine.config import SECTION_LIST, SECTIONS, Section, StartFrom, TrainSettings
+from engine.status import RunStatus
 
 router = APIRouter(include_in_schema=False)
-
-# what a fresh builder shows: a run that works and finishes in a few seconds
-DEFAULT_CONFIG: dict[str, Any] = {
-    "dataset": {"name": "moons"}, "model": {"name": "mlp"}, "loss": {"name": "cross_entropy"},
-    "optimizer": {"name": "adam", "params": {"lr": 0.01}}, "train": {"steps": 500},
-}
-DEFAULT_NAMES = {"schedule": "constant", "init": "default"}
-LABELS = {
-    "dataset": "Data", "model": "Network", "loss": "Loss", "optimizer": "Optimizer",
-    "schedule": "LR schedule", "init": "Initialization", "regularization": "Penalty",
-}
+RUNS_PAGE = 200  # rows of the runs list; "older runs" opens the next page
 
 
-def _section(section: str, name: str, values: dict) -> dict:
-    registry = SECTIONS[section]
-    entry = registry[name] if name else None
+def _section(section: Section, name: str, values: dict) -> dict:
+    entry = section.registry[name] if name else None
     return {
-        "key": section, "label": LABELS[section], "selected": name, "optional": section == "regularization",
-        "entries": registry.catalog(), "entry": entry.describe() if entry else None,
-        "fields": fields_for(f"{section}.params", entry.params, values) if entry else [],
+        "key": section.key, "label": section.label, "selected": name,
+        "optional": not section.required and section.default is None,
+        "entries": section.registry.catalog(), "entry": entry.describe() if entry else None,
+        "fields": fields_for(f"{section.key}.params", entry.params, values) if entry else [],
     }
-
-
-def decode_config(encoded: str) -> dict[str, Any]:
-    """A shared link's config: base64url of the RunConfig JSON, checked like a POST would be."""
-    raw = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
-    config = RunConfig.model_validate(raw).model_dump(mode="json", exclude_none=True)
-    for section in SECTIONS:
-        if section in config and config[section]["name"] not in SECTIONS[section]:
-            raise ValueError(f"unknown {SECTIONS[section].kind} '{config[section]['name']}'")
-    return config
-
-
-def state_from_link(config: str | None) -> tuple[dict[str, Any], str | None]:
-    """The config a page opens with: the link's, or the defaults and a sentence saying why."""
-    if not config:
-        return DEFAULT_CONFIG, None
-    try:
-        return decode_config(config), None
-    except (ValueError, ValidationError, binascii.Error, UnicodeDecodeError) as exc:
-        reason = str(exc).splitlines()[0][:200]
-        return DEFAULT_CONFIG, f"this link's configuration could not be used ({reason}); showing defaults"
 
 
 @router.get("/", response_class=HTMLResponse)
 def builder(request: Request, config: str | None = None):
     state, problem = state_from_link(config)
     sections = []
-    for section in SECTIONS:
-        spec = state.get(section) or {"name": DEFAULT_NAMES.get(section, "")}
+    for section in SECTION_LIST:
+        spec = state.get(section.key) or {"name": section.default or ""}
         sections.append(_section(section, spec["name"], spec.get("params", {})))
     train = fields_for("train", TrainSettings, state.get("train", {}))
     start = None
@@ -90,21 +56,20 @@ def params_fragment(request: Request, section: str):
     name = request.query_params.get(f"{section}.name", "")
     if name and name not in SECTIONS[section]:
         raise HTTPException(404, f"no {SECTIONS[section].kind} '{name}'")
-    return render(request, "partials/section.html", {"section": _section(section, name, {})})
+    chosen = next(s for s in SECTION_LIST if s.key == section)
+    return render(request, "partials/section.html", {"section": _section(chosen, name, {})})
 
 
 @router.get("/runs", response_class=HTMLResponse)
-def runs_page(request: Request, store: StoreDep, where: Annotated[RunFilter, Query()], fragment: str | None = None):
-    everything = [public(r) for r in store.list_runs()]
-    runs = [run for run in everything if where.keep(run)]
-    choices = {
-        "dataset": sorted({r["config"]["dataset"]["name"] for r in everything}),
-        "network": sorted({r["config"]["model"]["name"] for r in everything}),
-        "optimizer": sorted({r["config"]["optimizer"]["name"] for r in everything}),
-        "status": sorted({r["status"] for r in everything}),
-        "tag": sorted({t for r in everything for t in r["tags"]}),
-    }
-    context = {"runs": runs, "where": where, "choices": choices}
+def runs_page(request: Request, store: StoreDep, where: Annotated[RunFilter, Query()], offset: int = Query(0, ge=0, le=2**31 - 1),
+              fragment: str | None = None):
+    rows = store.list_runs(where, RUNS_PAGE + 1, offset)  # one more tells whether older runs exist
+    choices = {**store.choices(), "status": [s.value for s in RunStatus]}
+    shown = where.model_dump(mode="json", exclude_none=True)
+    older = {**shown, "offset": offset + RUNS_PAGE} if len(rows) > RUNS_PAGE else None
+    newer = {**shown, "offset": max(0, offset - RUNS_PAGE)} if offset else None
+    context = {"runs": [public(r) for r in rows[:RUNS_PAGE]], "where": shown, "choices": choices,
+               "offset": offset, "older": older, "newer": newer}
     return render(request, "runs.html", context, block="table" if fragment == "table" else None)
 
 
@@ -142,7 +107,3 @@ def race_page(request: Request, comparison_id: str, store: StoreDep):
             f"their init agrees) and the same batch order; only the variant differs. Here {how}.")
     return render(request, "compare.html", {"members": members, "labels": comparison.labels,
                                             "title": comparison.name or "Race", "note": note})
-
-
-def encode_config(config: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(config, separators=(",", ":")).encode()).decode().rstrip("=")

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
-from app.store import TERMINAL, Store, public
-from app.validation import RunCreated, check, check_start
-from engine import checkpoint
-from engine.advice import advise
-from engine.config import RunConfig, explicit
+from app.deps import RunDep, ServiceDep, StoreDep
+from app.executor import ACTIONS
+from app.store import RunFilter, public
+from app.work import RunCreated
+from app.work.run import Run
+from engine.config import RunConfig
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
+LISTED = ("id", "name", "status", "progress", "created", "tags", "parent")
 
 
 class RunEdit(BaseModel):
@@ -25,49 +25,26 @@ class RunEdit(BaseModel):
         None, max_length=20)
 
 
-class RunFilter(BaseModel):
-    """Narrow a list of runs; every field is optional and they combine with AND."""
-
-    dataset: str | None = None
-    network: str | None = None
-    optimizer: str | None = None
-    status: str | None = None
-    tag: str | None = None
-
-    def keep(self, run: dict[str, Any]) -> bool:
-        config = run["config"]
-        return all((
-            not self.dataset or config["dataset"]["name"] == self.dataset,
-            not self.network or config["model"]["name"] == self.network,
-            not self.optimizer or config["optimizer"]["name"] == self.optimizer,
-            not self.status or run["status"] == self.status,
-            not self.tag or self.tag in run["tags"],
-        ))
-
-
 class ControlRequest(BaseModel):
-    action: Literal["pause", "resume", "step", "stop"]
+    action: Literal[ACTIONS]
+
+
+class Page(BaseModel):
+    limit: int = Field(500, ge=1, le=1000, description="most runs in the answer, newest first")
+    offset: int = Field(0, ge=0, le=2**31 - 1, description="runs to skip: the next page starts at offset + limit")
 
 
 @router.post("", status_code=201)
-def create_run(config: RunConfig, manager: ManagerDep, settings: SettingsDep) -> RunCreated:
-    plan, parameters = check(config, settings)
-    config = check_start(explicit(plan), manager.store, settings)
-    if manager.executor.queued() >= settings.max_queued:
-        raise HTTPException(429, f"{settings.max_queued} runs are already waiting; try again when some finish")
-    row = manager.create(config, plan.total_steps)
-    return RunCreated(id=row.id, status=row.status, total_steps=plan.total_steps, parameters=parameters,
-                      warnings=advise(plan))
-
-
-def filtered_runs(store: Store, where: RunFilter) -> list[dict[str, Any]]:
-    return [run for run in map(public, store.list_runs()) if where.keep(run)]
+def create_run(config: RunConfig, service: ServiceDep) -> RunCreated:
+    return service.submit(Run(config)).runs[0].created()
 
 
 @router.get("")
-def list_runs(store: StoreDep, where: Annotated[RunFilter, Query()]) -> list[dict[str, Any]]:
-    keys = ("id", "name", "status", "progress", "created", "tags", "parent")
-    return [{k: v for k, v in run.items() if k in keys} for run in filtered_runs(store, where)]
+def list_runs(store: StoreDep, where: Annotated[RunFilter, Query()], page: Annotated[Page, Query()]
+              ) -> list[dict[str, Any]]:
+    """Runs newest first, filtered, one page at a time."""
+    rows = store.list_runs(where, page.limit, page.offset)
+    return [{k: v for k, v in public(row).items() if k in LISTED} for row in rows]
 
 
 @router.get("/{run_id}")
@@ -87,14 +64,12 @@ def edit_run(run: RunDep, body: RunEdit, store: StoreDep) -> dict[str, Any]:
 
 
 @router.post("/{run_id}/control")
-def control_run(run: RunDep, body: ControlRequest, manager: ManagerDep) -> dict[str, str]:
-    if run.status in TERMINAL or not manager.control(run.id, body.action):
-        raise HTTPException(409, f"run '{run.id}' is {run.status}; only queued, running or paused runs take controls")
+def control_run(run: RunDep, body: ControlRequest, service: ServiceDep) -> dict[str, str]:
+    service.control(run, body.action)
     return {"id": run.id, "action": body.action}
 
 
 @router.delete("/{run_id}", status_code=204)
-def delete_run(run: RunDep, manager: ManagerDep, settings: SettingsDep) -> Response:
-    manager.delete(run.id)
-    shutil.rmtree(checkpoint.path_for(settings.checkpoint_root, run.id, 0).parent, ignore_errors=True)
+def delete_run(run: RunDep, service: ServiceDep) -> Response:
+    service.delete(run)
     return Response(status_code=204)

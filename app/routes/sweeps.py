@@ -1,38 +1,21 @@
-"""Random search: POST /api/sweeps samples trials over a base config, each a separate run; GET ranks them."""
+"""Random search: POST /api/sweeps samples trials over a base config (app/work/sweep.py); GET ranks them; pages."""
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel
 
-from app.deps import ManagerDep, SettingsDep, StoreDep
-from app.routes.pages import encode_config, state_from_link
-from app.routes.runs import check
-from app.settings import Settings
+from app.deps import ServiceDep, StoreDep
+from app.links import encode_config, state_from_link
 from app.store import ACTIVE, SweepRow, public
-from app.sweeps import Dimension, Metric, PathError, apply, axes, check_path, rank, sample, score
+from app.sweeps import Dimension, axes, rank, score
 from app.templating import render
-from engine.config import SECTIONS, Plan, RunConfig, explicit
+from app.work.sweep import SweepCreate
 
 router = APIRouter(tags=["sweeps"])
-MAX_TRIALS = 64
-
-
-class SweepCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(None, max_length=200)
-    base: dict[str, Any] = Field(description="a RunConfig; every trial starts from it")
-    space: dict[str, Dimension] = Field(min_length=1, max_length=16,
-                                        description="dotted setting path (optimizer.params.lr) -> distribution")
-    trials: int = Field(8, ge=1, le=MAX_TRIALS)
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="seeds the sampling; train.seed stays the base's")
-    metric: Metric = Field("val_loss", description="val_loss is minimized, val_acc maximized")
 
 
 class SweepCreated(BaseModel):
@@ -40,72 +23,10 @@ class SweepCreated(BaseModel):
     run_ids: list[str]
 
 
-def _accepts(section: str, name: Any) -> set[str]:
-    registry = SECTIONS.get(section)
-    return set(registry[name].params.model_fields) if registry and isinstance(name, str) and name in registry else set()
-
-
-def _validate(config: dict[str, Any], settings: Settings) -> tuple[Plan | None, list[dict[str, Any]]]:
-    """check() of POST /api/runs, errors returned (locs without "body") instead of raised."""
-    try:
-        return check(RunConfig.model_validate(config), settings)[0], []
-    except ValidationError as exc:
-        return None, [{**e, "loc": list(e["loc"])} for e in exc.errors(include_url=False)]
-    except RequestValidationError as exc:
-        return None, [{**e, "loc": list(e["loc"][1:])} for e in exc.errors()]
-
-
-def _blame(error: dict[str, Any], index: int, values: dict[str, Any]) -> dict[str, Any]:
-    """A trial's error, on the space path that caused it when one did, else on the trial."""
-    field = ".".join(map(str, error["loc"]))
-    culprit = next((p for p in values if field == p or field.startswith(p + ".")
-                    or (p.endswith(".name") and field.startswith(p.removesuffix("name")))), None)
-    below = [p for p in values if p.startswith(field + ".")]
-    if culprit is None and len(below) == 1:  # an error on a whole section (train, model.params) with one knob in it
-        culprit = below[0]
-    loc = ["body", "space", culprit] if culprit else ["body", "trials", index, *error["loc"]]
-    drawn = ", ".join(f"{p}={v}" for p, v in values.items())
-    return {"loc": loc, "msg": f"trial {index} ({drawn}): {field}: {error['msg']}", "type": error["type"]}
-
-
 @router.post("/api/sweeps", status_code=201)
-def create_sweep(body: SweepCreate, manager: ManagerDep, settings: SettingsDep) -> SweepCreated:
-    plan, errors = _validate(body.base, settings)
-    if plan is None:
-        raise RequestValidationError([{**e, "loc": ["body", "base", *e["loc"]]} for e in errors])
-    base = explicit(plan).model_dump(mode="json")
-    swept = {p.split(".")[0] for p in body.space if p.split(".")[1:] == ["name"]}
-    bad = []
-    for path in body.space:
-        try:
-            check_path(base, path, swept)
-        except PathError as exc:
-            bad.append({"loc": ["body", "space", path], "msg": str(exc), "type": "value_error"})
-    if bad:
-        raise RequestValidationError(bad)
-
-    drawn = sample(body.space, body.trials, body.seed)
-    plans, problems = [], []
-    for i, values in enumerate(drawn):
-        trial, errors = _validate(apply(base, body.base, values, _accepts), settings)
-        plans.append(trial)
-        problems += [_blame(e, i, values) for e in errors]
-    if problems:
-        raise RequestValidationError(problems[:50])
-
-    rows = []
-    for i, trial in enumerate(plans):
-        config = explicit(trial).model_copy(update={"name": f"{body.name or 'sweep'} · trial {i}"[:200]})
-        rows.append(manager.create(config, trial.total_steps))  # each queues on the worker pool
-    sweep = SweepRow(
-        id=uuid.uuid4().hex[:12], name=body.name, base=body.base,
-        space={p: d.model_dump(exclude_none=True) for p, d in body.space.items()},
-        trials=[{"run_id": r.id, "values": v} for r, v in zip(rows, drawn, strict=True)],
-        metric=body.metric, seed=body.seed,
-        created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-    )
-    manager.store.add_sweep(sweep)
-    return SweepCreated(id=sweep.id, run_ids=[r.id for r in rows])
+def create_sweep(body: SweepCreate, service: ServiceDep) -> SweepCreated:
+    sweep = service.submit(body).record
+    return SweepCreated(id=sweep.id, run_ids=[t["run_id"] for t in sweep.trials])
 
 
 def results(sweep: SweepRow, store) -> dict[str, Any]:

@@ -4,6 +4,7 @@
 
   const C = window.Curves;
   const LOG = { lr: true, grad_norm: true };
+  const ACTIVE = JSON.parse(document.body.dataset.statuses).active; // from engine/status.py, via base.html
 
   document.addEventListener("DOMContentLoaded", async () => {
     const root = document.getElementById("compare");
@@ -40,7 +41,7 @@
       const row = root.querySelector(`tr[data-member="${id}"]`);
       // the history's status is newer than the page's: a member that ended meanwhile is not followed
       const status = history.status;
-      if (["queued", "running", "paused"].includes(status)) follow(id, history.last_event_id, charts, row);
+      if (ACTIVE.includes(status)) follow(id, history.last_event_id, charts, row);
       else {
         const badge = row.querySelector("[data-status]");
         badge.textContent = status;

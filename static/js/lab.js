@@ -211,7 +211,7 @@
       steps: Number($("range-steps").value) };
     const { status, body } = await post("/api/lab/lr-range", request);
     if (status !== 201) return showErrors(box, body);
-    $("range-status").innerHTML = `run <a href="/runs/${body.run_id}">${body.run_id}</a> queued`;
+    $("range-status").innerHTML = `run <a href="/runs/${body.run_id}">${body.run_id}</a> ${body.status}`;
     pollRange(body.run_id);
   }
 
@@ -220,7 +220,7 @@
     const body = await response.json();
     if (response.status === 409) {
       $("range-status").innerHTML = `run <a href="/runs/${runId}">${runId}</a>: ${body.detail}`;
-      if (!/ (completed|stopped|diverged|failed|interrupted) /.test(body.detail)) setTimeout(() => pollRange(runId), 700);
+      if (!body.complete) setTimeout(() => pollRange(runId), 700);
       return;
     }
     if (response.status !== 200) return showErrors($("range-errors"), body);

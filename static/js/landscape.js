@@ -7,6 +7,7 @@
   const RUN = root.dataset.run;
   const CONFIG = { responsive: true, displaylogo: false };
   const log10 = (v) => (v === null || v <= 0 ? null : Math.log10(v));
+  const ENDED_EARLY = JSON.parse(document.body.dataset.statuses).ended_early; // engine/status.py, via base.html
   let source = null;
 
   function status(text) {
@@ -100,7 +101,7 @@
     });
     source.addEventListener("status", (e) => {
       const data = JSON.parse(e.data);
-      if (["failed", "stopped"].includes(data.status)) status(`${data.status}: ${data.message}`);
+      if (ENDED_EARLY.includes(data.status)) status(`${data.status}: ${data.message}`);
       else if (data.message) status(data.message);
     });
     source.addEventListener("done", () => {

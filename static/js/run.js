@@ -3,7 +3,7 @@
   "use strict";
 
   const C = window.Curves;
-  const TERMINAL = ["completed", "stopped", "diverged", "failed", "interrupted"];
+  const TERMINAL = JSON.parse(document.body.dataset.statuses).terminal; // from engine/status.py, via base.html
   const CHARTS = {
     loss: { title: "loss", series: [["train_loss", 0], ["val_loss", 1]] },
     acc: { title: "accuracy", series: [["train_acc", 0], ["val_acc", 1]] },

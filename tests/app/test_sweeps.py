@@ -136,7 +136,7 @@ def test_a_sweep_trains_every_trial_and_ranks_the_lowest_val_loss_first(client):
 
 
 def test_the_new_sweep_form_starts_from_the_link_config(client):
-    from app.routes.pages import encode_config
+    from app.links import encode_config
 
     page = client.get("/sweeps/new", params={"config": encode_config(run_config(optimizer={"name": "sgd"}))})
     assert page.status_code == 200 and '"sgd"' in page.text and 'value="optimizer.params.lr"' in page.text

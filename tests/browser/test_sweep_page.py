@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from app.routes.pages import encode_config
+from app.links import encode_config
 from tests.conftest import run_config
 
 PLOTTED = ("(() => { const gd = document.getElementById('parcoords');"

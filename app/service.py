@@ -1,0 +1,73 @@
+"""The run service: the one way work gets in. Every request (app/work/) is checked, held to the limits,
+stored and submitted here the same way; routes only translate HTTP to a request and the answer back."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import shutil
+import threading
+
+from fastapi import HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from app.executor import Executor
+from app.runs import RunManager
+from app.settings import Settings
+from app.store import TERMINAL, RunRow, Store
+from app.work import Launch, Work
+from engine import checkpoint
+from engine.status import RunStatus
+
+log = logging.getLogger(__name__)
+
+
+class RunService:
+    def __init__(self, store: Store, manager: RunManager, executor: Executor, settings: Settings):
+        self.store, self.manager, self.executor, self.settings = store, manager, executor, settings
+        self._admitting = threading.Lock()  # two requests never both take the last places in the queue
+
+    def submit(self, work: Work) -> Launch:
+        """Check the work, admit its runs to the queue, store them (one transaction) and submit their jobs."""
+        launch = work.plan(self)
+        with self._admitting:
+            self._admit(len(launch.runs))
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            # a microsecond apart: the runs list (newest first) shows a race's members in their order
+            rows = [RunRow(id=run.id, name=run.config.name, status=RunStatus.QUEUED, progress=0.0,
+                           config=run.config.model_dump(mode="json"), total_steps=run.total_steps, tags=run.tags,
+                           created=now + dt.timedelta(microseconds=i))
+                    for i, run in enumerate(launch.runs)]
+            self.store.add_all([*rows, *([launch.record] if launch.record is not None else [])])
+            self.manager.open(rows)
+            for job in launch.jobs:
+                self.executor.submit(dataclasses.replace(job, max_seconds=self.settings.max_run_seconds))
+        return launch
+
+    def _admit(self, runs: int) -> None:
+        limit = self.settings.max_queued
+        left = max(0, limit - self.executor.queued())
+        if runs > left:
+            raise HTTPException(429, f"this would queue {runs} run{'s' * (runs != 1)} and {left} of this server's "
+                                     f"{limit} places are left; try again when some runs finish")
+
+    def control(self, run: RunRow, action: str) -> None:
+        if run.status in TERMINAL or not self.executor.control(run.id, action):
+            raise HTTPException(409, f"run '{run.id}' is {run.status}; only queued, running or paused runs take "
+                                     "controls")
+
+    def delete(self, run: RunRow) -> None:
+        """Stop it if it is active, then delete it with its events and checkpoints."""
+        self.executor.control(run.id, "stop")
+        self.manager.forget(run.id)
+        self.store.delete_run(run.id)
+        shutil.rmtree(checkpoint.path_for(self.settings.checkpoint_root, run.id, 0).parent, ignore_errors=True)
+
+
+def unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A database that refuses writes (or cannot be reached) answers 503 with the reason, never a bare 500."""
+    log.warning("%s %s: the database refused: %s", request.method, request.url.path, exc)
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    return JSONResponse({"detail": f"the database cannot take this now ({reason}); try again later"}, status_code=503,
+                        headers={"Retry-After": "5"})

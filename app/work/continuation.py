@@ -1,0 +1,42 @@
+"""A continuation: a linked run that picks up exactly where a checkpoint of another run left off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fastapi import HTTPException
+from pydantic import BaseModel, Field
+
+from app.store import RunRow
+from app.validation import checkpoint_step
+from app.work import Launch
+from app.work.run import Run
+from engine.config import RunConfig
+
+if TYPE_CHECKING:
+    from app.service import RunService
+
+
+class ContinueRequest(BaseModel):
+    steps: int | None = Field(None, ge=1, description="the new run's total steps; default: the parent's")
+    step: int | None = Field(None, ge=0, description="checkpoint to start from; default: the latest")
+
+
+@dataclass
+class Continuation:
+    parent: RunRow
+    request: ContinueRequest
+
+    def plan(self, service: RunService) -> Launch:
+        run, body = self.parent, self.request
+        step = checkpoint_step(service.settings, run.id, body.step)
+        total = body.steps or run.total_steps or 0
+        if total <= step:
+            raise HTTPException(409, f"the new run must go past the checkpoint at step {step}; ask for more steps")
+        child = {
+            **run.config, "name": f"{run.name or run.id} (continued from step {step})"[:200],
+            "train": {**run.config["train"], "steps": total, "epochs": None},
+            "start_from": {"run": run.id, "step": step, "mode": "continue", "freeze": []},
+        }
+        return Run(RunConfig.model_validate(child)).plan(service)
