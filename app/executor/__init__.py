@@ -84,12 +84,14 @@ class Executor(Protocol):
     """Runs jobs outside the web process and reports what happens through two callbacks.
 
     Events. `on_events(batch)` receives every event a job emits, tagged with its run id. For one run they
-    arrive in the order the job emitted them. Every run ends with a `status` event and then a `done` event
-    carrying the same terminal status, whatever ends it: the job itself (completed, diverged, stopped),
-    an error in the job (failed), the death of the process or machine that ran it (failed, the message
-    says so), or a stop while still queued (stopped, "stopped before it started"). A late event after a
-    run's `done` (a dead worker's last words) may still arrive; receivers ignore it. The callback may be
-    called from any of the executor's threads (and from `control`'s caller): it must be thread-safe.
+    arrive in the order the job emitted them, starting with a `status` (running). Every run ends with a
+    `done` event carrying its terminal status, whatever ends it: the job itself (completed, diverged,
+    stopped), an error in the job (failed), the death of the process or machine that ran it (failed), or a
+    stop while still queued (stopped). A run that ends early gets a `status` event with the reason right
+    before its `done` ("the worker process died ...", "stopped before it started", the wall-time limit).
+    A late event after a run's `done` (a dead worker's last words) may still arrive; receivers ignore it.
+    The callback may be called from any of the executor's threads (and from `control`'s caller): it must
+    be thread-safe.
 
     Release. `on_released(run_ids)` is called once per job when the executor no longer holds it, after
     every event of the job has been handed to `on_events`. A run released without its `done` is one the

@@ -61,8 +61,8 @@ def params_fragment(request: Request, section: str):
 
 
 @router.get("/runs", response_class=HTMLResponse)
-def runs_page(request: Request, store: StoreDep, where: Annotated[RunFilter, Query()], offset: int = Query(0, ge=0, le=2**31 - 1),
-              fragment: str | None = None):
+def runs_page(request: Request, store: StoreDep, where: Annotated[RunFilter, Query()],
+              offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0, fragment: str | None = None):
     rows = store.list_runs(where, RUNS_PAGE + 1, offset)  # one more tells whether older runs exist
     choices = {**store.choices(), "status": [s.value for s in RunStatus]}
     shown = where.model_dump(mode="json", exclude_none=True)
