@@ -163,7 +163,8 @@ class RunManager:
         """Put a refused batch back in front of what came since, within the memory bound."""
         if self.refused_since is None:
             self.refused_since = time.monotonic()
-            log.warning("the database refuses writes (%s); holding events in memory and retrying", exc)
+            log.warning("the database refuses writes (%s); holding events in memory and retrying",
+                        getattr(exc, "orig", None) or exc)
         with self._lock:
             self._events = events + self._events
             self._bytes += taken
