@@ -19,7 +19,7 @@ CONFIG = {
 }
 
 
-def first_point(client: httpx.Client) -> float:
+def first_point(client: httpx.Client, terminal: set[str]) -> float:
     start = time.perf_counter()
     run_id = client.post("/api/runs", json=CONFIG).json()["id"]
     with client.stream("GET", f"/api/runs/{run_id}/events") as response:
@@ -28,7 +28,7 @@ def first_point(client: httpx.Client) -> float:
                 elapsed = time.perf_counter() - start
                 break
     # let the run finish so the next sample also finds a free worker
-    while client.get(f"/api/runs/{run_id}").json()["status"] not in ("completed", "failed"):
+    while client.get(f"/api/runs/{run_id}").json()["status"] not in terminal:
         time.sleep(0.05)
     return elapsed
 
@@ -37,8 +37,9 @@ def main() -> None:
     base = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 20
     with httpx.Client(base_url=base, timeout=60) as client:
-        first_point(client)  # warm-up: first import paths, first allocations
-        samples = [first_point(client) for _ in range(n)]
+        terminal = {s["name"] for s in client.get("/api/catalog").json()["statuses"] if s["terminal"]}
+        first_point(client, terminal)  # warm-up: first import paths, first allocations
+        samples = [first_point(client, terminal) for _ in range(n)]
     print(json.dumps({
         "machine": f"{platform.machine()} {platform.processor() or ''} cpus={__import__('os').cpu_count()}".strip(),
         "n": n, "median_s": round(statistics.median(samples), 4), "max_s": round(max(samples), 4),
