@@ -5,28 +5,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError
 
 from app.work import Launch
 from app.work.run import Run
 from engine.config import RunConfig
+from engine.schedules.lr_range import LRRangeParams
 
 if TYPE_CHECKING:
     from app.service import RunService
 
 
-class LRRangeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    config: RunConfig
-    min_lr: float = Field(1e-6, gt=0.0, le=10.0, description="lr of the first step")
-    max_lr: float = Field(1.0, gt=0.0, le=10.0, description="lr of the last step")
-    steps: int = Field(200, ge=20, le=5000, description="optimizer steps of the sweep (one metrics point each)")
+class LRRangeRequest(LRRangeParams):
+    """The lr_range schedule's range (min_lr, max_lr), the config it is laid on and the length of the sweep."""
 
-    @model_validator(mode="after")
-    def _rising(self) -> LRRangeRequest:
-        if self.min_lr >= self.max_lr:
-            raise ValueError("min_lr must be below max_lr")
-        return self
+    config: RunConfig
+    steps: int = Field(200, ge=20, le=5000, description="optimizer steps of the sweep (one metrics point each)")
 
     def range_config(self) -> RunConfig:
         """The run a range test trains: the given config with the lr sweeping min_lr → max_lr, a point every step."""
@@ -34,7 +28,7 @@ class LRRangeRequest(BaseModel):
         source = data.get("name") or " · ".join(data[k]["name"] for k in ("dataset", "model", "optimizer"))
         data["name"] = f"LR range test · {source}"[:200]
         data["optimizer"]["params"] = {**data["optimizer"].get("params", {}), "lr": self.max_lr}
-        data["schedule"] = {"name": "lr_range", "params": {"min_lr": self.min_lr, "max_lr": self.max_lr}}
+        data["schedule"] = {"name": "lr_range", "params": self.model_dump(include=set(LRRangeParams.model_fields))}
         data["train"] = {**data.get("train", {}), "steps": self.steps, "eval_every": 1, "checkpoint_every": self.steps}
         for key in ("epochs", "early_stopping"):  # the sweep runs its full length
             data["train"].pop(key, None)
