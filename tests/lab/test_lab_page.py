@@ -50,3 +50,11 @@ def test_a_shared_config_link_shows_its_gradient_check(page, live_server):
     expect(page.locator("#gradcheck-verdict")).to_contain_text("gradients agree", timeout=30_000)
     expect(page.locator("#gradcheck-result table tr")).to_have_count(5)  # header + 2 weights + 2 biases
     assert json.loads(page.input_value("#config-json"))["model"]["params"]["hidden_layers"] == [8]
+
+
+def test_the_range_test_polls_until_its_run_has_ended(page, live_server):
+    page.goto(live_server + "/lab")
+    page.click("#run-range")
+    # the answers while points are few (409) and after say whether the run has ended: the page stops polling then
+    expect(page.locator("#range-suggestion")).to_be_visible(timeout=60_000)
+    expect(page.locator("#range-status")).to_contain_text("completed, 200 steps", timeout=60_000)
