@@ -53,15 +53,17 @@ class RunService:
                                      f"{limit} places are left; try again when some runs finish")
 
     def control(self, run: RunRow, action: str) -> None:
-        if run.status in TERMINAL or not self.executor.control(run.id, action):
+        if run.status in TERMINAL:
             raise HTTPException(409, f"run '{run.id}' is {run.status}; only queued, running or paused runs take "
                                      "controls")
+        if not self.executor.control(run.id, action):
+            raise HTTPException(409, f"run '{run.id}' has ended (no worker holds it); its end is being stored")
 
     def delete(self, run: RunRow) -> None:
-        """Stop it if it is active, then delete it with its events and checkpoints."""
+        """Delete it with its events and checkpoints, stopping it if it is active."""
+        self.store.delete_run(run.id)  # first: a database that refuses leaves the run as it was (503)
         self.executor.control(run.id, "stop")
         self.manager.forget(run.id)
-        self.store.delete_run(run.id)
         shutil.rmtree(checkpoint.path_for(self.settings.checkpoint_root, run.id, 0).parent, ignore_errors=True)
 
 

@@ -143,6 +143,7 @@ def test_a_run_through_a_database_outage_ends_completed_with_every_event(server)
         assert client.get(f"/api/runs/{run_id}").json()["status"] == "running"
         refused = client.post("/api/runs", json=run_config())
         assert refused.status_code == 503 and "database" in refused.json()["detail"]
+        assert client.delete(f"/api/runs/{run_id}").status_code == 503  # and the run stays as it was
     finally:
         switch.clear()
     run = finish(client, run_id, timeout=30)
