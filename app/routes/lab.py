@@ -89,7 +89,8 @@ def start_lr_range(body: LRRangeRequest, service: ServiceDep) -> dict[str, Any]:
 
 @router.get("/api/lab/lr-range/{run_id}")
 def read_lr_range(run: RunDep, store: StoreDep) -> dict[str, Any]:
-    """Loss against lr so far and the suggestion; 409 until the run has logged enough points."""
+    """Loss against lr so far and the suggestion; 409 until the run has logged enough points, its body saying
+    the run's `status` and whether it is `complete` (ended: no reading will come)."""
     if (run.config.get("schedule") or {}).get("name") != "lr_range":
         raise HTTPException(409, f"run '{run.id}' is not an LR range test (its schedule is not lr_range)")
     steps, lrs, loss = [], [], []
