@@ -6,17 +6,26 @@ import logging
 import sys
 
 import uvicorn
+from pydantic import ValidationError
 
-from app.settings import get_settings
+from app.settings import MAKE_TOKEN, get_settings
+
+log = logging.getLogger("descent")
 
 
 def main() -> int:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        logging.basicConfig()
+        for error in exc.errors(include_url=False):
+            log.error("DESCENT_%s: %s", "_".join(map(str, error["loc"])).upper(), error["msg"])
+        return 2
     if not settings.is_loopback() and settings.token is None:
         logging.basicConfig()
-        logging.getLogger("descent").error(
+        log.error(
             "refusing to listen on %s without DESCENT_TOKEN: anyone who can reach it could run jobs. "
-            "Set DESCENT_TOKEN to a long random secret, or bind 127.0.0.1.", settings.host,
+            "Set DESCENT_TOKEN to a long random secret (%s), or bind 127.0.0.1.", settings.host, MAKE_TOKEN,
         )
         return 2
     uvicorn.run("app.main:app", host=settings.host, port=settings.port, proxy_headers=False)

@@ -1,30 +1,73 @@
-"""Access: with DESCENT_TOKEN set, every page and API call needs it (bearer header or login cookie);
-unsafe requests from another origin are refused whether or not a token is set (CSRF)."""
+"""Access: requests must name this server in their Host header (DNS rebinding); unsafe requests from another
+origin are refused (CSRF); with DESCENT_TOKEN set, every page and API call needs it (bearer header or a login
+cookie that expires and dies with the token), and wrong tokens are rate-limited per client address."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
+import time
 from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from app.settings import Settings
+from app.ratelimit import FailureLimiter
+from app.settings import Settings, host_name
 from app.templating import render
 
 SESSION_COOKIE, CSRF_COOKIE = "descent_session", "descent_csrf"
-OPEN_PATHS = ("/healthz", "/login", "/static/")
+OPEN_PATHS = ("/healthz", "/login", "/logout", "/static/")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+CLOCK_SKEW_S = 60
 
 router = APIRouter(include_in_schema=False)
 
 
-def session_value(token: str) -> str:
-    # the cookie holds a digest, never the token itself
-    return hmac.new(token.encode(), b"descent-session", hashlib.sha256).hexdigest()
+def same(given: str, expected: str | bytes) -> bool:
+    # bytes, not str: compare_digest raises on non-ASCII str, and a stranger's header must not answer 500
+    try:
+        given_bytes = given.encode()
+        expected_bytes = expected.encode() if isinstance(expected, str) else expected
+    except UnicodeEncodeError:  # a lone surrogate is never the secret
+        return False
+    return hmac.compare_digest(given_bytes, expected_bytes)
+
+
+class Access:
+    """What every request is checked against; one per app (app.state.access)."""
+
+    def __init__(self, settings: Settings):
+        self.token = settings.token.get_secret_value().encode() if settings.token else None
+        self.hosts = settings.host_names()
+        self.session_s = int(settings.session_days * 86400)
+        self.failures = FailureLimiter(settings.max_login_failures)
+
+    def host_allowed(self, header: str | None) -> bool:
+        return "*" in self.hosts or (header is not None and host_name(header) in self.hosts)
+
+    def session_cookie(self, now: float | None = None) -> str:
+        """'<issue time>.<HMAC of it keyed by the token>': expiry is checked here, not left to the browser,
+        and a new token invalidates every cookie made with the old one."""
+        issued = str(int(time.time() if now is None else now))
+        return f"{issued}.{self._sign(issued)}"
+
+    def session_valid(self, cookie: str, now: float | None = None) -> bool:
+        issued, _, signature = cookie.partition(".")
+        if not issued.isascii() or not issued.isdigit() or not same(signature, self._sign(issued)):
+            return False
+        age = (time.time() if now is None else now) - int(issued)
+        return -CLOCK_SKEW_S <= age < self.session_s
+
+    def _sign(self, issued: str) -> str:
+        return hmac.new(self.token, b"descent-session:" + issued.encode(), hashlib.sha256).hexdigest()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _cross_origin(request: Request) -> bool:
@@ -34,28 +77,46 @@ def _cross_origin(request: Request) -> bool:
     return origin == "null" or urlsplit(origin).netloc != request.headers.get("host", "")
 
 
+def _too_many(wait_s: float) -> JSONResponse:
+    return JSONResponse({"detail": f"too many wrong tokens from this address; try again in {math.ceil(wait_s)} s"},
+                        status_code=429, headers={"Retry-After": str(math.ceil(wait_s))})
+
+
 class AccessMiddleware(BaseHTTPMiddleware):
-    def __init__(self, app, settings: Settings):
+    def __init__(self, app, access: Access):
         super().__init__(app)
-        self.token = settings.token.get_secret_value() if settings.token else None
+        self.access = access
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        access, path = self.access, request.url.path
+        # /healthz stays open to any name: load balancers and container probes call it by address
+        if path != "/healthz" and not access.host_allowed(request.headers.get("host")):
+            return JSONResponse({"detail": "this server does not answer to that host name; "
+                                           "add it to DESCENT_ALLOWED_HOSTS"}, status_code=400)
         if request.method in UNSAFE and _cross_origin(request):
             return JSONResponse({"detail": "cross-origin request refused"}, status_code=403)
-        if self.token is None or request.url.path.startswith(OPEN_PATHS) or self._allowed(request):
+        if access.token is None or path.startswith(OPEN_PATHS):
             return await call_next(request)
-        if request.url.path.startswith("/api/") or request.url.path in ("/openapi.json", "/docs"):
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            client = client_address(request)
+            if wait_s := access.failures.wait_s(client):
+                return _too_many(wait_s)
+            if same(header[7:].strip(), access.token):
+                return await call_next(request)
+            access.failures.fail(client)
+        elif access.session_valid(request.cookies.get(SESSION_COOKIE, "")):
+            return await call_next(request)
+        if path.startswith("/api/") or path in ("/openapi.json", "/docs"):
             return JSONResponse({"detail": "this server needs a token: send 'Authorization: Bearer <token>'"},
                                 status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
-    def _allowed(self, request: Request) -> bool:
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("bearer ") and hmac.compare_digest(header[7:].strip(), self.token):
-            return True
-        cookie = request.cookies.get(SESSION_COOKIE, "")
-        return bool(cookie) and hmac.compare_digest(cookie, session_value(self.token))
+
+def install(app: FastAPI, settings: Settings) -> None:
+    app.state.access = Access(settings)
+    app.add_middleware(AccessMiddleware, access=app.state.access)
 
 
 def _safe_next(target: str) -> str:
@@ -63,22 +124,39 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
-@router.get("/login")
-def login_page(request: Request, next: str = "/", failed: bool = False) -> Response:
+def _login_form(request: Request, next: str, status_code: int = 200, **context) -> Response:
     csrf = secrets.token_urlsafe(24)
-    response = render(request, "login.html", {"next": _safe_next(next), "csrf": csrf, "failed": failed})
+    response = render(request, "login.html", {"next": _safe_next(next), "csrf": csrf, **context})
+    response.status_code = status_code
     response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
     return response
 
 
+@router.get("/login")
+def login_page(request: Request, next: str = "/", failed: bool = False) -> Response:
+    return _login_form(request, next, failed=failed)
+
+
 @router.post("/login")
 def login(request: Request, token: str = Form(""), csrf: str = Form(""), next: str = Form("/")) -> Response:
-    expected = request.app.state.settings.token
+    access: Access = request.app.state.access
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, csrf):
+    if not cookie or not same(csrf, cookie):
         return JSONResponse({"detail": "the login form expired; reload it"}, status_code=403)
-    if expected is None or not hmac.compare_digest(token, expected.get_secret_value()):
+    client = client_address(request)
+    if wait_s := access.failures.wait_s(client):
+        return _login_form(request, next, 429, wait_s=math.ceil(wait_s))
+    if access.token is None or not same(token, access.token):
+        access.failures.fail(client)
         return RedirectResponse(f"/login?failed=1&next={quote(_safe_next(next))}", status_code=303)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, session_value(expected.get_secret_value()), httponly=True, samesite="lax")
+    response.set_cookie(SESSION_COOKIE, access.session_cookie(), max_age=access.session_s, httponly=True,
+                        samesite="lax")
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
     return response

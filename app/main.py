@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import auth
-from app.auth import AccessMiddleware
 from app.executor.pool import WorkerPool
 from app.routes import (
     catalog,
@@ -68,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the plotly route comes before the static mount, which would otherwise answer 404 for it
     app.add_api_route("/static/vendor/plotly.min.js", PLOTLY_JS, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-    app.add_middleware(AccessMiddleware, settings=settings)
+    auth.install(app, settings)
     for error in UNAVAILABLE:
         app.add_exception_handler(error, unavailable)
     for module in (health, catalog, runs, streams, comparisons, checkpoints, plans, datasets, lab, landscape, sweeps,
