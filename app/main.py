@@ -7,9 +7,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
-from app import auth
+from app import auth, errors
 from app.executor.pool import WorkerPool
 from app.routes import (
     catalog,
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     auth.install(app, settings)
     for error in UNAVAILABLE:
         app.add_exception_handler(error, unavailable)
+    app.add_exception_handler(RequestValidationError, errors.validation_error)
     for module in (health, catalog, runs, streams, comparisons, checkpoints, plans, datasets, lab, landscape, sweeps,
                    pages, auth):
         app.include_router(module.router)

@@ -22,7 +22,7 @@ Metric = Literal["val_loss", "val_acc"]
 class Dimension(BaseModel):
     """One setting's distribution: exactly one of the four kinds."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     log_uniform: tuple[float, float] | None = Field(None, description="[low, high], 0 < low < high; uniform in log10")
     uniform: tuple[float, float] | None = Field(None, description="[low, high], low < high")
     int_uniform: tuple[int, int] | None = Field(None, description="[low, high], both included")

@@ -32,7 +32,7 @@ class Spec(BaseModel):
 
 
 class TrainSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     steps: int | None = Field(None, ge=1, description="optimizer steps; give steps or epochs")
     epochs: int | None = Field(None, ge=1, description="passes over the training set")
     batch_size: int | Literal["full"] = Field(32, description="1 = SGD, 'full' = batch gradient descent")

@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Params(BaseModel):
-    """Base of every component's params model: unknown keys are an error, not ignored."""
+    """Base of every component's params model: unknown keys are an error, not ignored, and so are NaN and
+    ±Infinity (Python's json reads them; a component would store null and fail later)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class UnknownName(KeyError):

@@ -16,6 +16,7 @@ from app.store import TERMINAL
 from app.stream import StreamEvent
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
+MAX_EVENT_ID = 2**63 - 1  # the store's integer column; a larger id would overflow in the query
 
 
 def _subscriber_slot(run: RunDep, manager: ManagerDep, settings: SettingsDep) -> None:
@@ -30,8 +31,9 @@ def _subscriber_slot(run: RunDep, manager: ManagerDep, settings: SettingsDep) ->
 async def run_events(
     run: RunDep,
     manager: ManagerDep,
-    last_event_id: Annotated[int | None, Header(ge=0)] = None,
-    after: Annotated[int | None, Query(ge=0, description="replay from this event id (same as Last-Event-ID)")] = None,
+    last_event_id: Annotated[int | None, Header(ge=0, le=MAX_EVENT_ID)] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_EVENT_ID,
+                                       description="replay from this event id (same as Last-Event-ID)")] = None,
 ) -> EventSourceResponse:
     """Every event of the run after Last-Event-ID (or `after`), then live ones until `done`."""
     store = manager.store

@@ -26,7 +26,7 @@ TAG = "landscape"
 
 
 class LandscapeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     kind: Literal["interpolation", "random", "pca"] = Field(
         "random", description="1-D line from θ_init to θ_final, or a 2-D slice along random or PCA directions")
     n: int = Field(25, ge=3, le=101, description="points per axis (the 2-D grid is n×n)")

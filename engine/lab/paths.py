@@ -24,7 +24,7 @@ Coordinate = float
 
 
 class PathRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     surface: str = Field(min_length=1, max_length=64)
     start: tuple[float, float] | None = Field(None, description="[x, y]; null = the surface's default start")
     steps: int | None = Field(None, ge=1, le=MAX_STEPS, description="optimizer steps; null = the surface's default")
