@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
 from app import auth, errors
+from app.bodylimit import BodyLimitMiddleware
 from app.executor.pool import WorkerPool
 from app.routes import (
     catalog,
@@ -68,7 +69,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the plotly route comes before the static mount, which would otherwise answer 404 for it
     app.add_api_route("/static/vendor/plotly.min.js", PLOTLY_JS, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-    auth.install(app, settings)
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
+    auth.install(app, settings)  # outermost: a stranger gets 400/401 before anything else
     for error in UNAVAILABLE:
         app.add_exception_handler(error, unavailable)
     app.add_exception_handler(RequestValidationError, errors.validation_error)
