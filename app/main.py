@@ -7,10 +7,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 
-from app import auth, errors
+from app import auth, errors, openapi
 from app.bodylimit import BodyLimitMiddleware
 from app.executor.pool import WorkerPool
 from app.routes import (
@@ -73,7 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     auth.install(app, settings)  # outermost: a stranger gets 400/401 before anything else
     for error in UNAVAILABLE:
         app.add_exception_handler(error, unavailable)
-    app.add_exception_handler(RequestValidationError, errors.validation_error)
+    errors.install(app)
+    openapi.install(app)
     for module in (health, catalog, runs, streams, comparisons, checkpoints, plans, datasets, lab, landscape, sweeps,
                    pages, auth):
         app.include_router(module.router)

@@ -21,18 +21,20 @@ from engine.schedules import schedules
 from engine.tricks import SHAPED_KINDS, Augmentation, EarlyStopping
 
 DEFAULT_STEPS = 500
+# a client's JSON body: no unknown keys, no NaN or ±Infinity, and no "5" or true where a number belongs
+BODY = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class Spec(BaseModel):
     """A component by registry name, with its params (validated against that entry's params model)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = BODY
     name: str = Field(min_length=1, max_length=64)
     params: dict[str, Any] = Field(default_factory=dict)
 
 
 class TrainSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = BODY
     steps: int | None = Field(None, ge=1, description="optimizer steps; give steps or epochs")
     epochs: int | None = Field(None, ge=1, description="passes over the training set")
     batch_size: int | Literal["full"] = Field(32, description="1 = SGD, 'full' = batch gradient descent")
@@ -70,7 +72,7 @@ class TrainSettings(BaseModel):
 class StartFrom(BaseModel):
     """Begin from another run's checkpoint: continue it exactly, or fine-tune its weights with layers frozen."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = BODY
     run: str = Field(pattern=r"^[0-9a-f]{12}$", description="id of the run whose checkpoint to load")
     step: int | None = Field(None, ge=0, description="checkpoint step; null = the latest")
     mode: Literal["continue", "finetune"] = "finetune"
@@ -79,7 +81,10 @@ class StartFrom(BaseModel):
 
 
 class RunConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # the example is what /docs shows first, and what schemathesis' examples phase starts real runs with
+    model_config = ConfigDict(**BODY, json_schema_extra={"examples": [{
+        "dataset": {"name": "moons"}, "model": {"name": "mlp"}, "loss": {"name": "cross_entropy"},
+        "optimizer": {"name": "adam", "params": {"lr": 0.01}}, "train": {"steps": 20, "batch_size": 32}}]})
     name: str | None = Field(None, max_length=200)
     dataset: Spec
     model: Spec

@@ -10,6 +10,7 @@ import torch
 from fastapi import APIRouter, HTTPException, Response
 
 from app.deps import RunDep, ServiceDep, SettingsDep
+from app.openapi import BUSY, CONFLICT
 from app.validation import checkpoint_step
 from app.work import RunCreated
 from app.work.continuation import Continuation, ContinueRequest
@@ -31,7 +32,8 @@ def list_checkpoints(run: RunDep, settings: SettingsDep) -> list[dict[str, Any]]
             for s in checkpoint.steps_on_disk(root, run.id)]
 
 
-@router.get("/{run_id}/weights")
+@router.get("/{run_id}/weights", response_class=Response, responses={
+    200: {"content": {"application/octet-stream": {}}, "description": "a torch.save file"}, **CONFLICT})
 def download_weights(run: RunDep, settings: SettingsDep, step: int | None = None) -> Response:
     """The model's state_dict (load with torch.load(..., weights_only=True))."""
     step = checkpoint_step(settings, run.id, step)
@@ -40,12 +42,14 @@ def download_weights(run: RunDep, settings: SettingsDep, step: int | None = None
     return _download(buffer.getvalue(), f"run-{run.id}-step-{step}.pt", "application/octet-stream")
 
 
-@router.get("/{run_id}/config")
+@router.get("/{run_id}/config", response_class=Response, responses={
+    200: {"content": {"application/json": {}}, "description": "the run's full config, as a file"}})
 def download_config(run: RunDep) -> Response:
     return _download(json.dumps(run.config, indent=2), f"run-{run.id}-config.json", "application/json")
 
 
-@router.get("/{run_id}/script")
+@router.get("/{run_id}/script", response_class=Response, responses={
+    200: {"content": {"text/x-python": {}}, "description": "a Python script"}, **CONFLICT})
 def download_script(run: RunDep) -> Response:
     """A standalone PyTorch script (torch + the standard library) that reproduces this run."""
     try:
@@ -55,7 +59,7 @@ def download_script(run: RunDep) -> Response:
     return _download(script, f"descent-run-{run.id}.py", "text/x-python")
 
 
-@router.post("/{run_id}/continue", status_code=201)
+@router.post("/{run_id}/continue", status_code=201, responses={**CONFLICT, **BUSY})
 def continue_run(run: RunDep, body: ContinueRequest, service: ServiceDep) -> RunCreated:
     """A linked run that picks up exactly where a checkpoint of this one left off."""
     return service.submit(Continuation(run, body)).runs[0].created()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
 from app.deps import ServiceDep, StoreDep
+from app.openapi import BUSY
 from app.store import ComparisonRow, public
 from app.work.race import ComparisonCreate
 
@@ -21,7 +22,7 @@ class ComparisonCreated(BaseModel):
     reason: str | None
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=BUSY)
 def create_comparison(body: ComparisonCreate, service: ServiceDep) -> ComparisonCreated:
     race = service.submit(body).record
     return ComparisonCreated(id=race.id, run_ids=race.run_ids, mode=race.mode, reason=race.reason)

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from app.deps import RunDep, ServiceDep, SettingsDep, StoreDep
 from app.links import state_from_link
+from app.openapi import BUSY, CONFLICT
 from app.store import TERMINAL
 from app.templating import render
 from app.validation import check
@@ -80,14 +81,14 @@ def check_gradients(
     return {**report, "max_relative_error": _finite(report["max_relative_error"])}
 
 
-@router.post("/api/lab/lr-range", status_code=201)
+@router.post("/api/lab/lr-range", status_code=201, responses=BUSY)
 def start_lr_range(body: LRRangeRequest, service: ServiceDep) -> dict[str, Any]:
     """Start an LR range test as a normal run (it shows up under Runs); poll GET /api/lab/lr-range/{run_id}."""
     run = service.submit(body).runs[0]
     return {"run_id": run.id, "status": "queued", "total_steps": run.total_steps}
 
 
-@router.get("/api/lab/lr-range/{run_id}")
+@router.get("/api/lab/lr-range/{run_id}", responses=CONFLICT)
 def read_lr_range(run: RunDep, store: StoreDep) -> dict[str, Any]:
     """Loss against lr so far and the suggestion; 409 until the run has logged enough points, its body saying
     the run's `status` and whether it is `complete` (ended: no reading will come)."""

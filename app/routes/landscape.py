@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from app.deps import RunDep, ServiceDep, SettingsDep, StoreDep
+from app.openapi import BUSY, CONFLICT
 from app.store import RunFilter, RunRow, Store, public
 from app.templating import render
 from app.work.landscape import TAG, Landscape, LandscapeRequest
@@ -42,7 +43,7 @@ def _result(store: Store, row: RunRow) -> dict[str, Any] | None:
     return None
 
 
-@router.post("/api/runs/{run_id}/landscape", status_code=202)
+@router.post("/api/runs/{run_id}/landscape", status_code=202, responses={**CONFLICT, **BUSY})
 def start_landscape(run: RunDep, body: LandscapeRequest, service: ServiceDep) -> LandscapeStarted:
     """Queue a landscape of the run's latest checkpoint; 409 if it has none (or, for pca, cannot be re-trained)."""
     job = service.submit(Landscape(run, body)).jobs[0]

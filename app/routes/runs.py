@@ -5,27 +5,29 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.deps import RunDep, ServiceDep, StoreDep
 from app.executor import ACTIONS
+from app.openapi import BUSY, CONFLICT
 from app.store import RunFilter, public
 from app.work import RunCreated
 from app.work.run import Run
-from engine.config import RunConfig
+from engine.config import BODY, RunConfig
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 LISTED = ("id", "name", "status", "progress", "created", "tags", "parent")
 
 
 class RunEdit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = BODY
     name: str | None = Field(None, max_length=200)
     tags: list[Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w .:+-]+$")]] | None = Field(
         None, max_length=20)
 
 
 class ControlRequest(BaseModel):
+    model_config = BODY
     action: Literal[ACTIONS]
 
 
@@ -34,7 +36,7 @@ class Page(BaseModel):
     offset: int = Field(0, ge=0, le=2**31 - 1, description="runs to skip: the next page starts at offset + limit")
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=BUSY)
 def create_run(config: RunConfig, service: ServiceDep) -> RunCreated:
     return service.submit(Run(config)).runs[0].created()
 
@@ -63,7 +65,7 @@ def edit_run(run: RunDep, body: RunEdit, store: StoreDep) -> dict[str, Any]:
     return public(store.get_run(run.id))
 
 
-@router.post("/{run_id}/control")
+@router.post("/{run_id}/control", responses=CONFLICT)
 def control_run(run: RunDep, body: ControlRequest, service: ServiceDep) -> dict[str, str]:
     service.control(run, body.action)
     return {"id": run.id, "action": body.action}

@@ -12,6 +12,7 @@ from fastapi.sse import EventSourceResponse
 
 from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
 from app.history import DEFAULT_POINTS, thin
+from app.openapi import BUSY
 from app.store import TERMINAL
 from app.stream import StreamEvent
 
@@ -26,7 +27,8 @@ def _subscriber_slot(run: RunDep, manager: ManagerDep, settings: SettingsDep) ->
 
 @router.get(
     "/{run_id}/events", response_model=None, dependencies=[Depends(_subscriber_slot)],
-    responses={200: {"content": {"text/event-stream": {}}, "description": "metrics, probe, status and done events"}},
+    responses={200: {"content": {"text/event-stream": {}}, "description": "metrics, probe, status and done events"},
+               **BUSY},
 )
 async def run_events(
     run: RunDep,
@@ -50,7 +52,8 @@ async def run_events(
     return EventSourceResponse(body(), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
-@router.get("/{run_id}/metrics", response_model=None)
+@router.get("/{run_id}/metrics", response_model=None, responses={
+    200: {"content": {"application/json": {}, "text/csv": {}}, "description": "every logged step"}})
 def run_metrics(run: RunDep, store: StoreDep, format: Literal["json", "csv"] = "json") -> Response | dict:
     rows = store.metrics(run.id)
     if format == "json":

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from app.deps import ServiceDep, StoreDep
 from app.links import encode_config, state_from_link
+from app.openapi import BUSY
 from app.store import ACTIVE, SweepRow, public
 from app.sweeps import Dimension, axes, rank, score
 from app.templating import render
@@ -23,7 +24,7 @@ class SweepCreated(BaseModel):
     run_ids: list[str]
 
 
-@router.post("/api/sweeps", status_code=201)
+@router.post("/api/sweeps", status_code=201, responses=BUSY)
 def create_sweep(body: SweepCreate, service: ServiceDep) -> SweepCreated:
     sweep = service.submit(body).record
     return SweepCreated(id=sweep.id, run_ids=[t["run_id"] for t in sweep.trials])

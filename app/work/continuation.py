@@ -12,13 +12,14 @@ from app.store import RunRow
 from app.validation import checkpoint_step
 from app.work import Launch
 from app.work.run import Run
-from engine.config import RunConfig
+from engine.config import BODY, RunConfig
 
 if TYPE_CHECKING:
     from app.service import RunService
 
 
 class ContinueRequest(BaseModel):
+    model_config = BODY
     steps: int | None = Field(None, ge=1, description="the new run's total steps; default: the parent's")
     step: int | None = Field(None, ge=0, description="checkpoint to start from; default: the latest")
 

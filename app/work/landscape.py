@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from fastapi import HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.executor import LandscapeJob
 from app.store import RunRow
 from app.validation import checkpoint_step
 from app.work import Launch, NewRun
-from engine.config import RunConfig
+from engine.config import BODY, RunConfig
 from engine.lab.landscape import PROGRESS_STEPS
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ TAG = "landscape"
 
 
 class LandscapeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = BODY
     kind: Literal["interpolation", "random", "pca"] = Field(
         "random", description="1-D line from θ_init to θ_final, or a 2-D slice along random or PCA directions")
     n: int = Field(25, ge=3, le=101, description="points per axis (the 2-D grid is n×n)")

@@ -9,7 +9,7 @@ from pydantic import Field, ValidationError
 
 from app.work import Launch
 from app.work.run import Run
-from engine.config import RunConfig
+from engine.config import BODY, RunConfig
 from engine.schedules.lr_range import LRRangeParams
 
 if TYPE_CHECKING:
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 class LRRangeRequest(LRRangeParams):
     """The lr_range schedule's range (min_lr, max_lr), the config it is laid on and the length of the sweep."""
+
+    model_config = BODY
 
     config: RunConfig
     steps: int = Field(200, ge=20, le=5000, description="optimizer steps of the sweep (one metrics point each)")

@@ -7,14 +7,14 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from app.compare import differences
 from app.executor import RaceJob
 from app.store import ComparisonRow
 from app.validation import check
 from app.work import Launch, NewRun, new_id, one_job_each, relocate
-from engine.config import RunConfig, explicit
+from engine.config import BODY, RunConfig, explicit
 from engine.race import batching_obstacle
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ KEPT = ("dataset",)  # a fair race shares its data; the seed is shared through t
 
 
 class ComparisonCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = BODY
     name: str | None = Field(None, max_length=200)
     base: dict[str, Any] = Field(description="a RunConfig")
     variants: list[dict[str, Any]] = Field(min_length=1, max_length=16,

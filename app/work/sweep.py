@@ -6,13 +6,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from app.store import SweepRow
 from app.sweeps import Dimension, Metric, PathError, apply, check_path, sample
 from app.validation import check
 from app.work import Launch, NewRun, new_id, one_job_each
-from engine.config import SECTIONS, Plan, RunConfig, explicit
+from engine.config import BODY, SECTIONS, Plan, RunConfig, explicit
 
 if TYPE_CHECKING:
     from app.service import RunService
@@ -21,7 +21,7 @@ MAX_TRIALS = 64
 
 
 class SweepCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = BODY
     name: str | None = Field(None, max_length=200)
     base: dict[str, Any] = Field(description="a RunConfig; every trial starts from it")
     space: dict[str, Dimension] = Field(min_length=1, max_length=16,

@@ -95,3 +95,10 @@ def test_event_ids_past_64_bits_answer_422(client, run_id):
     assert by_header.status_code == 422 and by_header.json()["detail"][0]["loc"] == ["header", "last-event-id"]
     largest = client.get(f"/api/runs/{run_id}/events", params={"after": str(2**63 - 1)})
     assert largest.status_code == 200 and largest.text == ""  # nothing comes after the largest id
+
+
+@pytest.mark.parametrize(("field", "value"), [("steps", True), ("steps", "100"), ("steps", 100.0), ("seed", False)])
+def test_a_number_sent_as_a_bool_or_a_string_is_refused(client, field, value):
+    # pydantic's lax mode read true as 1 and "100" as 100: schemathesis' negative-data check caught it
+    answer = client.post("/api/runs", json=run_config(train={field: value}))
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "train", field]
