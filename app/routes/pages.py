@@ -20,6 +20,7 @@ from app.store import TERMINAL, public
 from app.templating import render
 from engine import checkpoint
 from engine.config import SECTIONS, RunConfig, StartFrom, TrainSettings
+from engine.datasets import data_info, datasets
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,6 +44,15 @@ def _section(section: str, name: str, values: dict) -> dict:
         "entries": registry.catalog(), "entry": entry.describe() if entry else None,
         "fields": fields_for(f"{section}.params", entry.params, values) if entry else [],
     }
+
+
+def task_of(config: dict[str, Any]) -> str:
+    """classification or regression, from a stored run's data set (an upload gone missing reads as the first)."""
+    spec = config["dataset"]
+    try:
+        return data_info(spec["name"], datasets[spec["name"]].params.model_validate(spec.get("params", {}))).task
+    except (KeyError, ValueError):
+        return "classification"
 
 
 def decode_config(encoded: str) -> dict[str, Any]:
@@ -112,6 +122,7 @@ def runs_page(request: Request, store: StoreDep, where: Annotated[RunFilter, Que
 def run_page(request: Request, run: RunDep, settings: SettingsDep, fragment: str | None = None):
     finetune = {**run.config, "start_from": {"run": run.id, "mode": "finetune", "freeze": []}}
     context = {"run": public(run), "terminal": run.status in TERMINAL, "shared": encode_config(run.config),
+               "task": task_of(run.config),
                "finetune": encode_config(finetune),
                "checkpoints": checkpoint.steps_on_disk(settings.checkpoint_root, run.id)}
     return render(request, "run.html", context, block="header" if fragment == "header" else None)
@@ -127,7 +138,7 @@ def compare_page(request: Request, store: StoreDep, runs: str = ""):
         raise HTTPException(404, f"no run with id {', '.join(missing) or '(none given)'}")
     members = [public(row) for row in rows]
     return render(request, "compare.html", {"members": members, "labels": differences([m["config"] for m in members]),
-                                            "title": "Overlay of runs", "note": None})
+                                            "title": "Overlay of runs", "note": None, **_chart_facts(members)})
 
 
 @router.get("/compare/{comparison_id}", response_class=HTMLResponse)
@@ -141,7 +152,13 @@ def race_page(request: Request, comparison_id: str, store: StoreDep):
     note = ("Fair by construction: every member uses the same data, the same initial weights (bit-identical when "
             f"their init agrees) and the same batch order; only the variant differs. Here {how}.")
     return render(request, "compare.html", {"members": members, "labels": comparison.labels,
-                                            "title": comparison.name or "Race", "note": note})
+                                            "title": comparison.name or "Race", "note": note, **_chart_facts(members)})
+
+
+def _chart_facts(members: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whether any member has accuracies to draw, and the steps between logged points the smoothing is per."""
+    return {"accuracy": any(task_of(m["config"]) == "classification" for m in members),
+            "eval_every": min(m["config"]["train"]["eval_every"] for m in members) if members else 1}
 
 
 def encode_config(config: dict[str, Any]) -> str:
