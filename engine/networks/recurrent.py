@@ -62,8 +62,11 @@ _CELLS = {
     "rnn": (nn.RNN, RNNParams, "Elman RNN: h = tanh(W x + U h); gradients vanish over long gaps",
             r"h_t = \tanh(W x_t + U h_{t-1} + b)"),
     "lstm": (nn.LSTM, RecurrentParams, "LSTM: input, forget and output gates guard a cell state",
+             r"i,f,o = \sigma(W x_t + U h_{t-1} + b),\ g = \tanh(\cdot),\ "
              r"c_t = f_t \odot c_{t-1} + i_t \odot g_t,\ h_t = o_t \odot \tanh(c_t)"),
-    "gru": (nn.GRU, RecurrentParams, "GRU: reset and update gates, no separate cell state",
+    "gru": (nn.GRU, RecurrentParams, "GRU: reset and update gates, no separate cell state. PyTorch's z keeps the "
+            "old state; the notes' h = (1−z)⊙h + z⊙h̃ uses z for the new one (their z is 1 − z here)",
+            r"r, z = \sigma(W x_t + U h_{t-1} + b),\ n_t = \tanh(W_n x_t + r_t \odot (U_n h_{t-1} + b_n)),\ "
             r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"),
 }
 # measured: Adam at lr 1e-2 drives the plain RNN into saturation on 40-step MNIST-1D (chance accuracy); 1e-3 trains
