@@ -40,7 +40,8 @@ def _generate(n_samples: int) -> tuple[np.ndarray, np.ndarray]:
     "mnist1d", MNIST1DParams, "MNIST-1D: 40-point signals of 10 digit templates, regenerated offline",
     info=lambda p: DataInfo("signal", "classification", (1, LENGTH), p.n_samples, n_classes=10,
                             class_names=tuple(str(d) for d in range(10))),
-    kind="signal", formula=r"x = \mathrm{shift}(\mathrm{shear}(\mathrm{scale}(t_y))) + \text{noise},\ x \in \mathbb{R}^{40}",
+    kind="signal",
+    formula=r"x = \mathrm{shift}(\mathrm{shear}(\mathrm{scale}(t_y))) + \text{noise},\ x \in \mathbb{R}^{40}",
 )
 def mnist1d(params: MNIST1DParams, seed: int):
     # the set is the package's canonical one (its own seed 42); the run's seed shuffles the split

@@ -45,7 +45,7 @@ def _apply(weight_fn: Callable[[torch.Tensor], None]) -> Callable[[nn.Module], N
 
 
 @initializers.add("default", description="PyTorch's own per-layer default (Kaiming-uniform with a=√5)",
-                  formula=r"w \sim U\!\left(\pm\frac{1}{\sqrt{n_{in}}}\right),\ b \sim U\!\left(\pm\frac{1}{\sqrt{n_{in}}}\right)")
+                  formula=r"w, b \sim U\!\left(\pm\frac{1}{\sqrt{n_{in}}}\right)")
 def default(params: Params) -> Callable[[nn.Module], None]:
     return lambda model: None
 

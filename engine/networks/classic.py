@@ -47,7 +47,8 @@ def _classifier(stack: Stack, hidden: list[int], out_features: int, activation: 
 
 @networks.add(
     "lenet5", LeNetParams, "LeNet-5: conv 5×5 (6) → pool → conv 5×5 (16) → pool → FC 120 → FC 84",
-    accepts=IMAGES, formula=r"\mathrm{FC}_{84}\circ\mathrm{FC}_{120}\circ(\mathrm{pool}\circ\mathrm{conv}^{16}_{5\times5})"
+    accepts=IMAGES,
+    formula=r"\mathrm{FC}_{84}\circ\mathrm{FC}_{120}\circ(\mathrm{pool}\circ\mathrm{conv}^{16}_{5\times5})"
     r"\circ(\mathrm{pool}\circ\mathrm{conv}^{6}_{5\times5})",
 )
 def lenet5(params: LeNetParams, info: DataInfo, out_features: int) -> nn.Module:
@@ -77,7 +78,8 @@ def alexnet(params: AlexNetParams, info: DataInfo, out_features: int) -> nn.Modu
 
 @networks.add(
     "vgg", VGGParams, "VGG, scaled down: blocks of 3×3 convolutions then a pool; the width doubles each block",
-    accepts=IMAGES, formula=r"\text{block}_k = \mathrm{pool}\circ(\mathrm{ReLU}\circ\mathrm{conv}^{C_k}_{3\times3})^{n_k},"
+    accepts=IMAGES,
+    formula=r"\text{block}_k = \mathrm{pool}\circ(\mathrm{ReLU}\circ\mathrm{conv}^{C_k}_{3\times3})^{n_k},"
     r"\ C_k = 2^k w",
 )
 def vgg(params: VGGParams, info: DataInfo, out_features: int) -> nn.Module:

@@ -24,7 +24,8 @@ def _is_2d_classification(info) -> bool:
 
 @probes.add(
     "decision_boundary", BoundaryParams, "the classifier's regions over the plane, redrawn as it trains",
-    applies=_is_2d_classification, default=True, formula=r"\hat y(x) = \arg\max_k f_k(x)\ \text{on a grid of the plane}",
+    applies=_is_2d_classification, default=True,
+    formula=r"\hat y(x) = \arg\max_k f_k(x)\ \text{on a grid of the plane}",
 )
 def decision_boundary(params: BoundaryParams, ctx: ProbeContext):
     data = ctx.data

@@ -57,6 +57,7 @@ def test_every_formula_typesets(page, live_server):
     page.goto(live_server + "/")
     page.wait_for_function("window.katex !== undefined")
     broken = page.evaluate("""(formulas) => Object.entries(formulas).flatMap(([name, tex]) => {
-        try { katex.renderToString(tex, {throwOnError: true}); return []; } catch (e) { return [name + ': ' + e.message]; }
+        try { katex.renderToString(tex, {throwOnError: true}); return []; }
+        catch (e) { return [name + ': ' + e.message]; }
     })""", formulas)
     assert broken == []
