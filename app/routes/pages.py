@@ -20,7 +20,8 @@ from app.store import TERMINAL, public
 from app.templating import render
 from engine import checkpoint
 from engine.config import SECTIONS, RunConfig, StartFrom, TrainSettings
-from engine.datasets import data_info, datasets
+from engine.datasets import DataInfo, data_info, datasets
+from engine.networks.sizing import defaults_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,23 +37,31 @@ LABELS = {
 }
 
 
-def _section(section: str, name: str, values: dict) -> dict:
+def _section(section: str, name: str, values: dict, info: DataInfo | None = None) -> dict:
+    """A section of the builder; a network's fields open at the sizes that fit the data set (`info`)."""
     registry = SECTIONS[section]
     entry = registry[name] if name else None
+    sized = defaults_for(entry, info) if entry else {}
     return {
         "key": section, "label": LABELS[section], "selected": name, "optional": section == "regularization",
         "entries": registry.catalog(), "entry": entry.describe() if entry else None,
-        "fields": fields_for(f"{section}.params", entry.params, values) if entry else [],
+        "fields": fields_for(f"{section}.params", entry.params, {**sized, **values}) if entry else [],
+        "sized_for": info if sized else None,
     }
+
+
+def dataset_info(spec: dict[str, Any]) -> DataInfo | None:
+    """What a data set spec ({name, params}) gives a network to fit, or None when it cannot be read."""
+    try:
+        return data_info(spec["name"], datasets[spec["name"]].params.model_validate(spec.get("params", {})))
+    except (KeyError, ValueError):
+        return None
 
 
 def task_of(config: dict[str, Any]) -> str:
     """classification or regression, from a stored run's data set (an upload gone missing reads as the first)."""
-    spec = config["dataset"]
-    try:
-        return data_info(spec["name"], datasets[spec["name"]].params.model_validate(spec.get("params", {}))).task
-    except (KeyError, ValueError):
-        return "classification"
+    info = dataset_info(config["dataset"])
+    return info.task if info else "classification"
 
 
 def decode_config(encoded: str) -> dict[str, Any]:
@@ -80,9 +89,10 @@ def state_from_link(config: str | None) -> tuple[dict[str, Any], str | None]:
 def builder(request: Request, config: str | None = None):
     state, problem = state_from_link(config)
     sections = []
+    info = dataset_info(state["dataset"])
     for section in SECTIONS:
         spec = state.get(section) or {"name": DEFAULT_NAMES.get(section, "")}
-        sections.append(_section(section, spec["name"], spec.get("params", {})))
+        sections.append(_section(section, spec["name"], spec.get("params", {}), info))
     train = fields_for("train", TrainSettings, state.get("train", {}))
     start = None
     if state.get("start_from"):
@@ -94,13 +104,24 @@ def builder(request: Request, config: str | None = None):
 
 
 @router.get("/partials/params/{section}", response_class=HTMLResponse)
-def params_fragment(request: Request, section: str):
+def params_fragment(request: Request, section: str, keep: str = "{}"):
+    """A section's fields for the component picked; a network's sized for the data set the form names
+    (dataset.name, dataset.params.*), with `keep` (JSON) holding the values the person typed."""
     if section not in SECTIONS:
         raise HTTPException(404, f"no section '{section}'")
-    name = request.query_params.get(f"{section}.name", "")
+    query = request.query_params
+    name = query.get(f"{section}.name", "")
     if name and name not in SECTIONS[section]:
         raise HTTPException(404, f"no {SECTIONS[section].kind} '{name}'")
-    return render(request, "partials/section.html", {"section": _section(section, name, {})})
+    prefix = "dataset.params."
+    dataset = {"name": query.get("dataset.name", ""),
+               "params": {k[len(prefix):]: v for k, v in query.items() if k.startswith(prefix) and v != ""}}
+    try:
+        kept = json.loads(keep)
+    except ValueError:
+        kept = {}
+    values = kept if isinstance(kept, dict) else {}
+    return render(request, "partials/section.html", {"section": _section(section, name, values, dataset_info(dataset))})
 
 
 @router.get("/runs", response_class=HTMLResponse)

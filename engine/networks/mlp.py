@@ -11,6 +11,7 @@ from torch import nn
 from engine.datasets import DataInfo
 from engine.networks import networks
 from engine.networks.activations import ActivationName, activations
+from engine.networks.sizing import hidden_width
 from engine.registry import Params
 
 FLAT_INPUTS = ["points", "vector", "image", "signal"]
@@ -63,6 +64,7 @@ def perceptron(params: PerceptronParams, info: DataInfo, out_features: int) -> n
     "mlp", MLPParams, "multi-layer perceptron: hidden layers with activation, batch norm, dropout "
     "(dropout p is the drop probability: the notes' keep_prob = 1 − p)",
     accepts=FLAT_INPUTS, formula=r"h_l = \sigma(W_l h_{l-1} + b_l),\ \hat y = W_L h_{L-1} + b_L",
+    sized=lambda info: {"hidden_layers": [hidden_width(info)] * 2},
 )
 def mlp(params: MLPParams, info: DataInfo, out_features: int) -> nn.Module:
     return nn.Sequential(nn.Flatten(), *fc_layers(

@@ -13,6 +13,7 @@ from torch import nn
 
 from engine.datasets import DataInfo
 from engine.networks import networks
+from engine.networks.sizing import outputs, power_of_two
 from engine.registry import Params
 
 SEQUENCE_INPUTS = ["sequence", "signal"]
@@ -85,6 +86,12 @@ def _builder(cell: type[nn.RNNBase]):
     return build
 
 
+def _sized(info: DataInfo) -> dict[str, int]:
+    """64 hidden units for a few features and outputs (parity, adding), 128 for MNIST-1D's 10 classes."""
+    return {"hidden_size": power_of_two(16 * (steps_and_features(info)[1] + outputs(info)), 64, 128)}
+
+
 for _name, (_cell, _params, _text, _formula) in _CELLS.items():
     _extra = {"suggested_lr": SUGGESTED_LR[_name]} if _name in SUGGESTED_LR else {}
-    networks.add(_name, _params, _text, accepts=SEQUENCE_INPUTS, formula=_formula, **_extra)(_builder(_cell))
+    networks.add(_name, _params, _text, accepts=SEQUENCE_INPUTS, formula=_formula, sized=_sized,
+                 **_extra)(_builder(_cell))

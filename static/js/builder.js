@@ -109,6 +109,29 @@
     }
   }
 
+  // a network's default sizes follow the data set: when the data changes its fields are fetched again, sized
+  // for the new data, keeping the ones the person typed into
+  function refreshNetwork(form) {
+    const model = form.querySelector("#section-model");
+    if (!model) return;
+    const keep = {};
+    model.querySelectorAll("[data-touched]").forEach((input) => {
+      const value = parseValue(input);
+      if (value !== undefined && !(value && value.problem)) keep[input.name.split(".").pop()] = value;
+    });
+    const query = new URLSearchParams({ "model.name": model.querySelector("select.component").value });
+    form.querySelectorAll("#section-dataset [name]").forEach((input) => {
+      if (input.type !== "file" && (input.type !== "checkbox" || input.checked)) query.set(input.name, input.value);
+    });
+    query.set("keep", JSON.stringify(keep));
+    htmx.ajax("GET", "/partials/params/model?" + query, { target: "#section-model", swap: "outerHTML" }).then(() => {
+      Object.keys(keep).forEach((key) => {
+        const input = form.querySelector(`[name="model.params.${key}"]`);
+        if (input) input.dataset.touched = "true";
+      });
+    });
+  }
+
   // the formulas of the notes, typeset by the vendored KaTeX
   function renderMath(root) {
     if (!window.katex) return;
@@ -218,8 +241,15 @@
     filterNetworks(form);
     renderMath(form);
     changed(form);
-    form.addEventListener("input", () => changed(form));
-    form.addEventListener("change", () => changed(form));
+    form.addEventListener("input", (event) => {
+      if (event.target.name && event.target.name.startsWith("model.params.")) event.target.dataset.touched = "true";
+      changed(form);
+    });
+    form.addEventListener("change", (event) => {
+      const dataParam = event.target.name && event.target.name.startsWith("dataset.params.");
+      if (dataParam) refreshNetwork(form); // an image size or a class count changes what fits
+      changed(form);
+    });
     document.getElementById("copy-link").addEventListener("click", async (event) => {
       syncUrl(form);
       try {
@@ -260,9 +290,10 @@
         button.disabled = false;
       }
     });
-    document.body.addEventListener("htmx:afterSwap", () => {
+    document.body.addEventListener("htmx:afterSwap", (event) => {
       filterNetworks(form);
       renderMath(form);
+      if (event.detail.target && event.detail.target.id === "section-dataset") refreshNetwork(form);
       changed(form);
     });
   }

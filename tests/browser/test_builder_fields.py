@@ -60,3 +60,17 @@ def test_the_run_trains_with_exactly_what_the_fields_show(page, live_server):
     page.wait_for_url(re.compile(r"/runs/[0-9a-f]+$"))
     config = httpx.get(f"{live_server}/api/runs/{page.url.rsplit('/', 1)[1]}").json()["config"]
     assert {name: config["optimizer"]["params"][name] for name in shown} == {k: float(v) for k, v in shown.items()}
+
+
+def test_the_network_opens_sized_for_the_data_and_keeps_what_was_typed(page, live_server):
+    page.goto(live_server + "/")
+    widths = page.locator("[name='model.params.hidden_layers']")
+    expect(widths).to_have_value("16, 16")  # 2 inputs, 2 classes
+    page.select_option("#section-dataset select.component", "mnist1d")
+    expect(widths).to_have_value("128, 128", timeout=20_000)  # 40 inputs, 10 classes
+    expect(page.locator("#section-model .sized")).to_contain_text("1×40 → 10 classes")
+    expect(page.locator("#plan [data-total=parameters]")).to_have_text("23 050", timeout=20_000)
+    widths.fill("64")
+    page.select_option("#section-dataset select.component", "digits")
+    expect(page.locator("#section-model .sized")).to_contain_text("1×8×8", timeout=20_000)
+    expect(widths).to_have_value("64")  # typed by the person: kept
