@@ -46,9 +46,10 @@ def _acc_se(acc: float, n: int) -> float:
     return math.sqrt(max(acc * (1 - acc), 1 / n) / n)
 
 
-def diagnose(points: Sequence[Point]) -> dict[str, Any] | None:
+def diagnose(points: Sequence[Point], untrained: float | None = None) -> dict[str, Any] | None:
     """The verdict on a run so far, or None before three validation points: {kind: over | under | good,
-    label, reason, facts, step, window}."""
+    label, reason, facts, step, window}. `untrained` is the train loss before any training, for a run that
+    starts from a checkpoint (else its first point is that)."""
     points = [p for p in points if math.isfinite(p.train.loss) and math.isfinite(p.val.loss)]
     if len(points) < 3:
         return None
@@ -57,7 +58,7 @@ def diagnose(points: Sequence[Point]) -> dict[str, Any] | None:
     last = points[-1]
     train_end = _mean([p.train.loss for p in window])
     val_end = _mean([p.val.loss for p in window])
-    train_start = points[0].train.loss
+    train_start = untrained if untrained is not None else points[0].train.loss
     gap = val_end - train_end
     noise = math.hypot(last.train.loss_se or 0.0, last.val.loss_se or 0.0)
     accs = last.train.acc is not None and last.val.acc is not None
@@ -78,7 +79,9 @@ def diagnose(points: Sequence[Point]) -> dict[str, Any] | None:
         best = min(range(len(smoothed)), key=smoothed.__getitem__)
         val_min, at = smoothed[best], earlier[best + 1]
         margin = max(RISE * abs(val_min), Z * _step_noise([p.val.loss for p in points]))
-        if val_end - val_min > margin and train_end <= at.train.loss:
+        # the train loss kept falling, or stayed within its own noise (both rising is instability, not memory)
+        steady = max(RISE * abs(at.train.loss), Z * _step_noise([p.train.loss for p in points]))
+        if val_end - val_min > margin and train_end <= at.train.loss + steady:
             return {**verdict, "kind": "over", "label": "over-fitting",
                     "reason": f"val loss {100 * (val_end / val_min - 1):+.0f}% above its minimum near step "
                     f"{count(at.step)} while the train loss kept falling: stop earlier, regularize or add data"}

@@ -130,6 +130,9 @@ def train(
     # the probes share one quarter of eval_share between them, however many there are
     probe_share = settings.eval_share * 0.25 / max(1, len(runners))
     probe_cadences = [Cadence(runner.every, probe_share) for runner in runners]
+    if start is not None:  # the verdict's reference: this architecture untrained (fork_rng: the run draws the same)
+        with torch.random.fork_rng(devices=[]):
+            validation.read_untrained(build_model(plan, objective).to(device))
     n_params = sum(p.numel() for p in model.parameters())
     emit(Status("running", f"training on {device}", {
         "device": str(device), "total_steps": plan.total_steps, "parameters": n_params, "start_step": step,
@@ -163,7 +166,7 @@ def train(
             values.update(watch.metrics(model))
         epoch = round(step * plan.batch_size / plan.n_train, 4)
         emit(Metrics(step, epoch, round(time.perf_counter() - started, 4), values))
-        if val_loss is not None and (verdict := fit.diagnose(validation.points)):
+        if val_loss is not None and (verdict := fit.diagnose(validation.points, validation.untrained_loss)):
             emit(Probe(step, "fit", verdict))  # the page shows it as it is: one verdict, computed here
         last.update(values)
         if val_loss is not None and math.isfinite(val_loss) and val_loss < best["val_loss"]:
@@ -251,7 +254,7 @@ def train(
     summary = {**kept, "steps": step, "seconds": seconds,
                "best_val_loss": best["val_loss"] if math.isfinite(best["val_loss"]) else None,
                "best_step": best["step"], "early_stopped": early_stopped, **validation.summary(), **tested}
-    if validation.points and (verdict := fit.diagnose(validation.points)):
+    if validation.points and (verdict := fit.diagnose(validation.points, validation.untrained_loss)):
         summary["fit"] = verdict["kind"]
     if message:
         emit(Status(status, message))

@@ -115,6 +115,7 @@ class Validation:
         self.cadence = Cadence(every, self.share)
         self.size: int | None = None  # the sample size, fixed at the first point with a timed step
         self.points: list[Point] = []
+        self.untrained_loss: float | None = None  # the train loss an untrained model reads (the verdict's start)
         self.seconds = 0.0
         self._cost_per_sample = 0.0
 
@@ -153,6 +154,12 @@ class Validation:
         if val.acc is not None:
             values.update(val_acc=val.acc, train_acc=train.acc)
         return val.loss
+
+    def read_untrained(self, model: nn.Module) -> None:
+        """For a run that starts from a checkpoint: the loss its architecture reads before any training, so the
+        verdict measures progress from there and not from the checkpoint's."""
+        n = min(self.n_val, len(self.data.x_train))
+        self.untrained_loss = measure(model, self.objective, self.data.x_train[:n], self.data.y_train[:n]).loss
 
     def summary(self) -> dict[str, float | int | None]:
         """What the run's summary says of its validation: how many points, on how many samples, at what cost."""

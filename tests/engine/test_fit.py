@@ -104,3 +104,16 @@ def test_a_verdict_states_its_facts(kind):
     verdict = diagnose(history(*cases[kind]))
     assert verdict["kind"] == kind and verdict["label"] and verdict["reason"]
     assert any("eval mode, 1 000 samples each" in fact for fact in verdict["facts"])
+
+
+def test_a_continued_run_measures_progress_from_an_untrained_model_not_from_its_checkpoint():
+    body = {"dataset": moons(), "model": {"name": "mlp"}, "loss": {"name": "cross_entropy"},
+            "optimizer": {"name": "adam", "params": {"lr": 0.01}}, "train": {"steps": 500}, "probes": []}
+    saved = {}
+    train(RunConfig.model_validate(body), lambda e: None, save=lambda step, state: saved.update({step: state}))
+    more = {**body, "train": {"steps": 1000}, "start_from": {"run": "0" * 12, "mode": "continue"}}
+    events: list = []
+    done = train(RunConfig.model_validate(more), events.append, start=saved[500])
+    # its first point already has a low train loss: measured from there, a good fit would read as under-fitting
+    assert done.summary["fit"] == "good"
+    assert [e for e in events if isinstance(e, Probe) and e.name == "fit"][0].step > 500
