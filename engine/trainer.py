@@ -23,10 +23,10 @@ from engine.probes.watch import build_all as build_probes
 from engine.regularizers import regularizers
 from engine.schedules import build_factor
 from engine.tricks import BatchTricks, EarlyStopper, clip_gradients
-from engine.validation import Validation, score_test_split
+from engine.validation import CHUNK, Validation, measure, score_test_split
 
 log = logging.getLogger(__name__)
-EVAL_CHUNK = 4096
+EVAL_CHUNK = CHUNK
 TRAIN_EVAL_SAMPLES = 2048  # the untrained model's train loss is read on a fixed subset, cheap on big sets
 
 
@@ -56,19 +56,11 @@ class BatchOrder:
         return batch
 
 
-@torch.no_grad()
 def evaluate(
     model: nn.Module, objective: Objective, x: torch.Tensor, y_raw: torch.Tensor
 ) -> tuple[float, float | None]:
-    was_training = model.training
-    model.eval()
-    out = torch.cat([model(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
-    model.train(was_training)
-    loss = objective.fn(out, objective.prepare(y_raw)).item()
-    acc = None
-    if objective.predict is not None:
-        acc = (objective.predict(out) == y_raw).float().mean().item()
-    return loss, acc
+    reading = measure(model, objective, x, y_raw, spread=False)
+    return reading.loss, reading.acc
 
 
 def grad_norm(model: nn.Module) -> float:

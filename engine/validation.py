@@ -81,7 +81,9 @@ class Point:
 
 
 @torch.no_grad()
-def measure(model: nn.Module, objective: Objective, x: torch.Tensor, y_raw: torch.Tensor) -> Reading:
+def measure(model: nn.Module, objective: Objective, x: torch.Tensor, y_raw: torch.Tensor,
+            spread: bool = True) -> Reading:
+    """Loss (and accuracy) of `model` in eval mode on (x, y); with `spread`, the loss's standard error too."""
     was_training = model.training
     model.eval()
     out = torch.cat([model(x[i : i + CHUNK]) for i in range(0, len(x), CHUNK)])
@@ -89,7 +91,7 @@ def measure(model: nn.Module, objective: Objective, x: torch.Tensor, y_raw: torc
     target = objective.prepare(y_raw)
     loss = objective.fn(out, target).item()
     se = None
-    if len(x) >= 2 * 2:
+    if spread and len(x) >= 4:
         parts = [objective.fn(o, t).item() for o, t in zip(out.tensor_split(min(GROUPS, len(x) // 2)),
                                                             target.tensor_split(min(GROUPS, len(x) // 2)),
                                                             strict=True)]
