@@ -29,6 +29,7 @@ class FormField:
     maximum: float | None = None
     item_type: str = ""  # for list widgets: integer or number
     children: list[FormField] = field(default_factory=list)  # for group widgets: an optional sub-model
+    optional: bool = False  # left empty it means null; any other field left empty is an error in the form
 
 
 def _widget(schema: dict[str, Any]) -> tuple[str, list[Any], str]:
@@ -83,5 +84,6 @@ def fields_for(prefix: str, model: type[BaseModel], values: dict[str, Any] | Non
             name=name, label=key, widget=widget, value=given, description=prop.get("description", ""),
             options=options, minimum=prop.get("minimum", prop.get("exclusiveMinimum")),
             maximum=prop.get("maximum", prop.get("exclusiveMaximum")), item_type=item_type,
+            optional=any(s.get("type") == "null" for s in prop.get("anyOf", [])),
         ))
     return result

@@ -17,6 +17,19 @@ templates.env.globals["statuses"] = {"active": list(ACTIVE), "terminal": list(TE
                                      "ended_early": [s for s in RunStatus if s.ended_early]}
 
 
+def number(value: Any) -> str:
+    """A number as the pages write it: counts and anything from 1 000 up as a whole number with its thousands
+    split by a space (12 000, never 1.2e+04); the rest to 4 significant digits."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return "" if value is None else str(value)
+    if isinstance(value, int) or abs(value) >= 1000:
+        return f"{round(value):,}".replace(",", " ")
+    return f"{value:.4g}"
+
+
+templates.env.filters["number"] = number
+
+
 def render(request: Request, name: str, context: dict[str, Any], block: str | None = None) -> HTMLResponse:
     """The whole page, or only `block` of it (what an htmx request swaps in)."""
     if block is None:

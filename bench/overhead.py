@@ -52,10 +52,10 @@ def machine() -> dict:
             "threads": torch.get_num_threads(), "load_avg_1m": round(os.getloadavg()[0], 2)}
 
 
-def run_engine(config: RunConfig) -> tuple[float, float]:
+def run_engine(config: RunConfig) -> tuple[float, float, float]:
     """Seconds from the trainer's 'running' status to its Done (setup excluded, like the bare loop), and the
-    final val_loss (both sides end on the same weights, so it must agree). Events go to a list, as cheap as a
-    sink can be."""
+    final val_loss (both sides end on the same weights, so it must agree), and the share of the run's time its
+    validation took (the eval-share budget). Events go to a list, as cheap as a sink can be."""
     events: list = []
     marks: dict[str, float] = {}
 
@@ -69,7 +69,8 @@ def run_engine(config: RunConfig) -> tuple[float, float]:
     called = time.perf_counter()
     done = train(config, emit)
     assert done.status == "completed", done
-    return marks["end"] - marks.get("start", called), done.summary["val_loss"]
+    seconds = marks["end"] - marks.get("start", called)
+    return seconds, done.summary["val_loss"], done.summary["validation_seconds"] / seconds
 
 
 def run_bare(config: RunConfig, with_eval: bool = False) -> tuple[float, float]:
@@ -108,7 +109,7 @@ def measure(name: str, raw: dict, repeats: int, budget_s: float) -> dict:
     steps = resolve(config).total_steps
     start = time.monotonic()
     run_engine(config), run_bare(config), run_bare(config, True)  # warm-up: data caches, first allocations
-    engine_s, bare_s, bare_eval_s, ratios, ratios_eval = [], [], [], [], []
+    engine_s, bare_s, bare_eval_s, ratios, ratios_eval, shares = [], [], [], [], [], []
     losses_seen = set()
     for i in range(repeats):
         if i >= 3 and time.monotonic() - start > budget_s:
@@ -122,6 +123,7 @@ def measure(name: str, raw: dict, repeats: int, budget_s: float) -> dict:
             else:
                 got[side] = run_bare(config, with_eval=side == "bare_eval")
         engine_s.append(got["engine"][0])
+        shares.append(got["engine"][2])
         bare_s.append(got["bare"][0])
         bare_eval_s.append(got["bare_eval"][0])
         ratios.append(got["bare"][0] / got["engine"][0])  # steps/s engine over steps/s bare
@@ -140,6 +142,8 @@ def measure(name: str, raw: dict, repeats: int, budget_s: float) -> dict:
         "engine_steps_per_s": round(steps / statistics.median(engine_s), 1),
         "bare_steps_per_s": round(steps / statistics.median(bare_s), 1),
         "bare_with_eval_steps_per_s": round(steps / statistics.median(bare_eval_s), 1),
+        # validation's share of the engine's run time: eval_share (4%) gives it three quarters, 3%
+        "validation_share": round(statistics.median(shares), 4), "eval_share": config.train.eval_share,
         # same final train_loss on both sides = same model, init, data and batches
         "same_result": all(abs(a - b) < 1e-4 for a, b in losses_seen),
         "target": TARGET, "pass": ratio >= TARGET,

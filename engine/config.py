@@ -13,6 +13,7 @@ from engine.datasets import DataInfo, data_info, datasets, split_sizes
 from engine.inits import initializers
 from engine.losses import losses
 from engine.networks import networks
+from engine.networks.sizing import defaults_for
 from engine.optimizers import optimizers
 from engine.probes import probes
 from engine.registry import Params, Registry
@@ -158,13 +159,15 @@ def _error(loc: tuple, msg: str, kind: str = "value_error") -> dict[str, Any]:
     return {"loc": list(loc), "msg": msg, "type": kind}
 
 
-def _parse(registry: Registry, spec: Spec, loc: tuple, errors: list) -> Params | None:
+def _parse(registry: Registry, spec: Spec, loc: tuple, errors: list, info: DataInfo | None = None) -> Params | None:
     if spec.name not in registry:
         known = ", ".join(registry.names())
         errors.append(_error((*loc, "name"), f"unknown {registry.kind} '{spec.name}'; choose one of: {known}"))
         return None
     try:
-        return registry[spec.name].params.model_validate(spec.params)
+        # defaults sized for the data set (a network's widths), under whatever the spec gives
+        given = {**defaults_for(registry[spec.name], info), **spec.params}
+        return registry[spec.name].params.model_validate(given)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             errors.append(_error((*loc, "params", *err["loc"]), err["msg"], err["type"]))
@@ -174,23 +177,28 @@ def _parse(registry: Registry, spec: Spec, loc: tuple, errors: list) -> Params |
 def resolve(config: RunConfig) -> Plan:
     """Validate every name, every param and every pairing; raise ConfigError listing all problems."""
     errors: list[dict[str, Any]] = []
-    names: dict[str, str] = {}
+    names: dict[str, str] = {"dataset": config.dataset.name}
     parsed: dict[str, Params] = {}
+    # the data set first: the network's default sizes follow its input size and class count
+    dataset = _parse(datasets, config.dataset, ("dataset",), errors)
+    info, info_error = None, None
+    if dataset is not None:
+        try:
+            info = data_info(names["dataset"], dataset)
+        except ValueError as exc:  # e.g. an upload id that names no file
+            info_error = _error(("dataset", "params"), str(exc))
     for section, registry in SECTIONS.items():
         spec = getattr(config, section) or (Spec(name=DEFAULTS[section]) if section in DEFAULTS else None)
-        if spec is None:
+        if spec is None or section == "dataset":
             continue
         names[section] = spec.name
-        result = _parse(registry, spec, (section,), errors)
+        result = _parse(registry, spec, (section,), errors, info)
         if result is not None:
             parsed[section] = result
-    if "dataset" not in parsed:
-        raise ConfigError(errors)
+    if dataset is None or info is None:
+        raise ConfigError([*errors, *([info_error] if info_error else [])])
+    parsed["dataset"] = dataset
 
-    try:
-        info = data_info(names["dataset"], parsed["dataset"])
-    except ValueError as exc:  # e.g. an upload id that names no file
-        raise ConfigError([*errors, _error(("dataset", "params"), str(exc))]) from None
     _check_pairings(names, info, errors)
     _check_augmentation(config.train, info, errors)
     if not errors and {"model", "loss"} <= parsed.keys():

@@ -26,6 +26,7 @@ from engine.networks.activations import activations
 from engine.optimizers import optimizers
 from engine.schedules import build_factor
 from engine.trainer import EVAL_CHUNK, TRAIN_EVAL_SAMPLES, BatchOrder, build_model, pick_device
+from engine.validation import grid
 
 BATCHED_NETWORKS = ("mlp", "perceptron")
 SHARED = ("dataset", "loss", "regularization")  # what the batched path needs equal across members
@@ -148,6 +149,7 @@ def race(configs: list[RunConfig], emits: list[Callable[[Event], None]], control
     x_seen, y_seen = data.x_train[:TRAIN_EVAL_SAMPLES], data.y_train[:TRAIN_EVAL_SAMPLES]
     batches = BatchOrder(first.n_train, first.batch_size, settings.seed, device)
     validation = Cadence(settings.eval_every, settings.eval_share)
+    always = grid(0, first.total_steps, settings.eval_every)  # the guaranteed points a single run gets too
     for m in members:
         m.emit(Status("running", f"racing {len(members)} members batched in one process on {device}", {
             "device": str(device), "total_steps": first.total_steps, "parameters": m.flat.numel(),
@@ -167,7 +169,7 @@ def race(configs: list[RunConfig], emits: list[Callable[[Event], None]], control
         else:
             train_loss = evaluate(x_seen, y_seen)[0].tolist()
         validated = None
-        if edge or validation.due(step):
+        if edge or step in always or validation.due(step):
             began = time.perf_counter()
             val_loss, val_acc = evaluate(data.x_val, data.y_val)
             train_acc = evaluate(x_seen, y_seen)[1] if val_acc is not None else None
@@ -228,14 +230,19 @@ def race(configs: list[RunConfig], emits: list[Callable[[Event], None]], control
             log_point(step, lrs, gnorms)
 
     seconds = round(time.perf_counter() - started, 3)
+    # the test split, once at the end, as a single run reads it (engine/validation.py)
+    tested = evaluate(data.x_test, data.y_test) if len(data.x_test) else None
     results = []
-    for m in members:
+    for j, m in enumerate(members):
         if m.status != "completed":
             status, message = m.status, m.message
         else:
             status, message = ("stopped", ending) if ending else ("completed", "")
         if status == "stopped":
             m.emit(Status("stopped", message))
+        if tested is not None and m.status != "diverged":
+            m.last.update(test_loss=tested[0][j].item(), test_samples=len(data.x_test),
+                          **({"test_acc": tested[1][j].item()} if tested[1] is not None else {}))
         summary = {**{k: v for k, v in m.last.items() if v is not None}, "steps": step, "seconds": seconds,
                    "best_val_loss": m.best[0] if math.isfinite(m.best[0]) else None, "best_step": m.best[1]}
         done = Done(status, summary)

@@ -24,7 +24,8 @@ def _weights(model: nn.Module) -> list[torch.Tensor]:
     return [p for p in model.parameters() if p.dim() > 1]
 
 
-@regularizers.add("l2", PenaltyParams, "L2 penalty on the weights", formula=r"\frac{\lambda}{2}\sum W^2")
+@regularizers.add("l2", PenaltyParams, "L2 penalty on the weights; the notes' λ/2m·ΣW² divides by the batch "
+                  "size m, here λ includes it", formula=r"\frac{\lambda}{2}\sum W^2")
 def l2(params: PenaltyParams) -> Penalty:
     return lambda model: 0.5 * params.strength * sum((w * w).sum() for w in _weights(model))
 

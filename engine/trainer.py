@@ -10,7 +10,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from engine import checkpoint, datasets, probes
+from engine import checkpoint, datasets, fit, probes
 from engine.cadence import Cadence
 from engine.config import Plan, RunConfig, resolve
 from engine.control import Action, Control
@@ -23,10 +23,11 @@ from engine.probes.watch import build_all as build_probes
 from engine.regularizers import regularizers
 from engine.schedules import build_factor
 from engine.tricks import BatchTricks, EarlyStopper, clip_gradients
+from engine.validation import CHUNK, Validation, measure, score_test_split
 
 log = logging.getLogger(__name__)
-EVAL_CHUNK = 4096
-TRAIN_EVAL_SAMPLES = 2048  # train metrics are read on a fixed subset so logging stays cheap on big sets
+EVAL_CHUNK = CHUNK
+TRAIN_EVAL_SAMPLES = 2048  # the untrained model's train loss is read on a fixed subset, cheap on big sets
 
 
 def pick_device(wanted: str) -> torch.device:
@@ -55,19 +56,11 @@ class BatchOrder:
         return batch
 
 
-@torch.no_grad()
 def evaluate(
     model: nn.Module, objective: Objective, x: torch.Tensor, y_raw: torch.Tensor
 ) -> tuple[float, float | None]:
-    was_training = model.training
-    model.eval()
-    out = torch.cat([model(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
-    model.train(was_training)
-    loss = objective.fn(out, objective.prepare(y_raw)).item()
-    acc = None
-    if objective.predict is not None:
-        acc = (objective.predict(out) == y_raw).float().mean().item()
-    return loss, acc
+    reading = measure(model, objective, x, y_raw, spread=False)
+    return reading.loss, reading.acc
 
 
 def grad_norm(model: nn.Module) -> float:
@@ -124,11 +117,14 @@ def train(
     if start is not None and config.start_from.mode == "continue":
         step = checkpoint.restore(start, model, optimizer, scheduler, batches)
     save_every = settings.checkpoint_every or max(1, plan.total_steps // 10)
-    # validation and probes run on the logging grid, as often as their share of the time allows
-    validation = Cadence(settings.eval_every, settings.eval_share * 0.75)
+    # validation: a guaranteed grid, then as often as its share of the time allows (engine/validation.py)
+    validation = Validation(data, objective, step, plan.total_steps, settings.eval_every, settings.eval_share)
     # the probes share one quarter of eval_share between them, however many there are
     probe_share = settings.eval_share * 0.25 / max(1, len(runners))
     probe_cadences = [Cadence(runner.every, probe_share) for runner in runners]
+    if start is not None:  # the verdict's reference: this architecture untrained (fork_rng: the run draws the same)
+        with torch.random.fork_rng(devices=[]):
+            validation.read_untrained(build_model(plan, objective).to(device))
     n_params = sum(p.numel() for p in model.parameters())
     emit(Status("running", f"training on {device}", {
         "device": str(device), "total_steps": plan.total_steps, "parameters": n_params, "start_step": step,
@@ -142,18 +138,6 @@ def train(
     window_sum = torch.zeros((), device=device)
     window_count = 0
 
-    def validate(step: int, values: dict) -> float:
-        """Val loss/acc on the whole val split and train acc on a fixed training subset (eval mode)."""
-        step_seconds = train_seconds / steps_timed if steps_timed else 0.0
-        began = time.perf_counter()
-        val_loss, val_acc = evaluate(model, objective, data.x_val, data.y_val)
-        values["val_loss"] = val_loss
-        if val_acc is not None:
-            values["val_acc"] = val_acc
-            values["train_acc"] = evaluate(model, objective, x_seen, y_seen)[1]
-        validation.spent(time.perf_counter() - began, step_seconds)
-        return val_loss
-
     def log_point(step: int, lr: float, gnorm: float | None) -> str | None:
         """Emit metrics (and validation and probes when due); return "diverged" or "early_stop" to end."""
         nonlocal window_count, last
@@ -166,19 +150,21 @@ def train(
         else:
             values["train_loss"] = evaluate(model, objective, x_seen, y_seen)[0]  # the untrained model
         edge = step == start_step or step == plan.total_steps  # the first and last points are always complete
-        val_loss = validate(step, values) if (edge or validation.due(step)) else None
+        step_seconds = train_seconds / steps_timed if steps_timed else 0.0
+        val_loss = validation.read(model, step, values, step_seconds) if validation.due(step) else None
         if gnorm is not None:
             values["grad_norm"] = gnorm
         for watch in watches:
             values.update(watch.metrics(model))
         epoch = round(step * plan.batch_size / plan.n_train, 4)
         emit(Metrics(step, epoch, round(time.perf_counter() - started, 4), values))
+        if val_loss is not None and (verdict := fit.diagnose(validation.points, validation.untrained_loss)):
+            emit(Probe(step, "fit", verdict))  # the page shows it as it is: one verdict, computed here
         last.update(values)
         if val_loss is not None and math.isfinite(val_loss) and val_loss < best["val_loss"]:
             best.update(val_loss=val_loss, step=step)
         if not all(v is None or math.isfinite(v) for v in values.values()):
             return "diverged"
-        step_seconds = train_seconds / steps_timed if steps_timed else 0.0
         for runner, cadence in zip(runners, probe_cadences, strict=True):
             if step_seconds:
                 cadence.spent(0.0, step_seconds)  # prices the first reading, taken before any step was timed
@@ -252,12 +238,16 @@ def train(
 
     if save is not None and status != "diverged" and saved_at != step:
         save(step, checkpoint.capture(step, model, optimizer, scheduler, batches))
+    # the test split, read once at the end into the summary: nothing that chooses (early stopping, sweeps) sees it
+    tested = score_test_split(model, objective, data) if status != "diverged" else {}
     seconds = round(time.perf_counter() - started, 3)
     # per-layer values (grad_norm/<layer>, ...) stay in the history; the summary keeps the run-level ones
     kept = {k: v for k, v in last.items() if v is not None and "/" not in k}
     summary = {**kept, "steps": step, "seconds": seconds,
                "best_val_loss": best["val_loss"] if math.isfinite(best["val_loss"]) else None,
-               "best_step": best["step"], "early_stopped": early_stopped}
+               "best_step": best["step"], "early_stopped": early_stopped, **validation.summary(), **tested}
+    if validation.points and (verdict := fit.diagnose(validation.points, validation.untrained_loss)):
+        summary["fit"] = verdict["kind"]
     if message:
         emit(Status(status, message))
     log.info("run %s after %d steps in %.2fs", status, step, seconds)

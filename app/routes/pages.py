@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
@@ -16,29 +17,49 @@ from app.store import TERMINAL, RunFilter, public
 from app.templating import render
 from engine import checkpoint
 from engine.config import SECTION_LIST, SECTIONS, Section, StartFrom, TrainSettings
+from engine.datasets import DataInfo, data_info, datasets
+from engine.networks.sizing import defaults_for
 from engine.status import RunStatus
 
 router = APIRouter(include_in_schema=False)
 RUNS_PAGE = 200  # rows of the runs list; "older runs" opens the next page
 
 
-def _section(section: Section, name: str, values: dict) -> dict:
+def _section(section: Section, name: str, values: dict, info: DataInfo | None = None) -> dict:
+    """A section of the builder; a network's fields open at the sizes that fit the data set (`info`)."""
     entry = section.registry[name] if name else None
+    sized = defaults_for(entry, info) if entry else {}
     return {
         "key": section.key, "label": section.label, "selected": name,
         "optional": not section.required and section.default is None,
         "entries": section.registry.catalog(), "entry": entry.describe() if entry else None,
-        "fields": fields_for(f"{section.key}.params", entry.params, values) if entry else [],
+        "fields": fields_for(f"{section.key}.params", entry.params, {**sized, **values}) if entry else [],
+        "sized_for": info if sized else None,
     }
+
+
+def dataset_info(spec: dict[str, Any]) -> DataInfo | None:
+    """What a data set spec ({name, params}) gives a network to fit, or None when it cannot be read."""
+    try:
+        return data_info(spec["name"], datasets[spec["name"]].params.model_validate(spec.get("params", {})))
+    except (KeyError, ValueError):
+        return None
+
+
+def task_of(config: dict[str, Any]) -> str:
+    """classification or regression, from a stored run's data set (an upload gone missing reads as the first)."""
+    info = dataset_info(config["dataset"])
+    return info.task if info else "classification"
 
 
 @router.get("/", response_class=HTMLResponse)
 def builder(request: Request, config: str | None = None):
     state, problem = state_from_link(config)
     sections = []
+    info = dataset_info(state["dataset"])
     for section in SECTION_LIST:
         spec = state.get(section.key) or {"name": section.default or ""}
-        sections.append(_section(section, spec["name"], spec.get("params", {})))
+        sections.append(_section(section, spec["name"], spec.get("params", {}), info))
     train = fields_for("train", TrainSettings, state.get("train", {}))
     start = None
     if state.get("start_from"):
@@ -50,14 +71,25 @@ def builder(request: Request, config: str | None = None):
 
 
 @router.get("/partials/params/{section}", response_class=HTMLResponse)
-def params_fragment(request: Request, section: str):
+def params_fragment(request: Request, section: str, keep: str = "{}"):
+    """A section's fields for the component picked; a network's sized for the data set the form names
+    (dataset.name, dataset.params.*), with `keep` (JSON) holding the values the person typed."""
     if section not in SECTIONS:
         raise HTTPException(404, f"no section '{section}'")
-    name = request.query_params.get(f"{section}.name", "")
+    query = request.query_params
+    name = query.get(f"{section}.name", "")
     if name and name not in SECTIONS[section]:
         raise HTTPException(404, f"no {SECTIONS[section].kind} '{name}'")
+    prefix = "dataset.params."
+    dataset = {"name": query.get("dataset.name", ""),
+               "params": {k[len(prefix):]: v for k, v in query.items() if k.startswith(prefix) and v != ""}}
+    try:
+        kept = json.loads(keep)
+    except ValueError:
+        kept = {}
+    values = kept if isinstance(kept, dict) else {}
     chosen = next(s for s in SECTION_LIST if s.key == section)
-    return render(request, "partials/section.html", {"section": _section(chosen, name, {})})
+    return render(request, "partials/section.html", {"section": _section(chosen, name, values, dataset_info(dataset))})
 
 
 @router.get("/runs", response_class=HTMLResponse)
@@ -77,6 +109,7 @@ def runs_page(request: Request, store: StoreDep, where: Annotated[RunFilter, Que
 def run_page(request: Request, run: RunDep, settings: SettingsDep, fragment: str | None = None):
     finetune = {**run.config, "start_from": {"run": run.id, "mode": "finetune", "freeze": []}}
     context = {"run": public(run), "terminal": run.status in TERMINAL, "shared": encode_config(run.config),
+               "task": task_of(run.config),
                "finetune": encode_config(finetune),
                "checkpoints": checkpoint.steps_on_disk(settings.checkpoint_root, run.id)}
     return render(request, "run.html", context, block="header" if fragment == "header" else None)
@@ -92,7 +125,7 @@ def compare_page(request: Request, store: StoreDep, runs: str = ""):
         raise HTTPException(404, f"no run with id {', '.join(missing) or '(none given)'}")
     members = [public(row) for row in rows]
     return render(request, "compare.html", {"members": members, "labels": differences([m["config"] for m in members]),
-                                            "title": "Overlay of runs", "note": None})
+                                            "title": "Overlay of runs", "note": None, **_chart_facts(members)})
 
 
 @router.get("/compare/{comparison_id}", response_class=HTMLResponse)
@@ -106,4 +139,10 @@ def race_page(request: Request, comparison_id: str, store: StoreDep):
     note = ("Fair by construction: every member uses the same data, the same initial weights (bit-identical when "
             f"their init agrees) and the same batch order; only the variant differs. Here {how}.")
     return render(request, "compare.html", {"members": members, "labels": comparison.labels,
-                                            "title": comparison.name or "Race", "note": note})
+                                            "title": comparison.name or "Race", "note": note, **_chart_facts(members)})
+
+
+def _chart_facts(members: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whether any member has accuracies to draw, and the steps between logged points the smoothing is per."""
+    return {"accuracy": any(task_of(m["config"]) == "classification" for m in members),
+            "eval_every": min(m["config"]["train"]["eval_every"] for m in members) if members else 1}

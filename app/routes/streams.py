@@ -56,8 +56,11 @@ async def run_events(
     200: {"content": {"application/json": {}, "text/csv": {}}, "description": "every logged step"}})
 def run_metrics(run: RunDep, store: StoreDep, format: Literal["json", "csv"] = "json") -> Response | dict:
     rows = store.metrics(run.id)
+    tested = {k: v for k, v in (run.summary or {}).items() if k.startswith("test_")}
     if format == "json":
-        return {"id": run.id, "metrics": rows}
+        return {"id": run.id, "metrics": rows, "test": tested}
+    if rows and tested:
+        rows[-1] = {**rows[-1], **tested}  # the test split was read once, on the weights of the last row
     columns = ["step", "epoch", "time"] + sorted({k for r in rows for k in r} - {"step", "epoch", "time"})
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, restval="")

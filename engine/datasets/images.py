@@ -28,6 +28,7 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
 
 @datasets.add(
     "digits", DigitsParams, "scikit-learn's 1797 handwritten digits, 8×8 pixels, 10 classes",
+    formula=r"x \in \{0, \dots, 16\}^{8\times 8},\ y \in \{0, \dots, 9\}",
     info=lambda p: DataInfo("image", "classification", (1, 8, 8), p.n_samples, n_classes=10,
                             class_names=tuple(str(d) for d in range(10))),
     kind="image",
@@ -71,7 +72,7 @@ def _masks(size: int, n: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
 
 @datasets.add(
     "shapes", ShapesParams, "procedural images: circles, squares, triangles, horizontal and vertical stripes",
-    info=_shapes_info, kind="image",
+    info=_shapes_info, kind="image", formula=r"x = \text{shape}_y(\text{position}, \text{size}) + N(0, \text{noise}^2)",
 )
 def shapes(params: ShapesParams, seed: int):
     gen = torch.Generator().manual_seed(seed)

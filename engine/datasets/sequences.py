@@ -27,7 +27,7 @@ class ParityParams(SequenceParams):
 @datasets.add(
     "sine_forecast", ForecastParams, "a window of a noisy sine (random frequency and phase) → its next value(s)",
     info=lambda p: DataInfo("sequence", "regression", (p.seq_len, 1), p.n_samples, target_dim=p.horizon),
-    kind="sequence",
+    kind="sequence", formula=r"x_t = \sin(\omega t + \phi) + \epsilon,\ y = x_{T+1 \dots T+h}",
 )
 def sine_forecast(params: ForecastParams, seed: int):
     gen = torch.Generator().manual_seed(seed)
@@ -66,7 +66,7 @@ def adding(params: SequenceParams, seed: int):
     "parity", ParityParams, "bit sequences: is the number of ones odd? (XOR of all bits)",
     info=lambda p: DataInfo("sequence", "classification", (p.seq_len, 1), p.n_samples, n_classes=2,
                             class_names=("even", "odd")),
-    kind="sequence",
+    kind="sequence", formula=r"y = b_1 \oplus b_2 \oplus \dots \oplus b_T",
 )
 def parity(params: ParityParams, seed: int):
     gen = torch.Generator().manual_seed(seed)

@@ -41,6 +41,7 @@ def _generate(n_samples: int) -> tuple[np.ndarray, np.ndarray]:
     info=lambda p: DataInfo("signal", "classification", (1, LENGTH), p.n_samples, n_classes=10,
                             class_names=tuple(str(d) for d in range(10))),
     kind="signal",
+    formula=r"x = \mathrm{shift}(\mathrm{shear}(\mathrm{scale}(t_y))) + \text{noise},\ x \in \mathbb{R}^{40}",
 )
 def mnist1d(params: MNIST1DParams, seed: int):
     # the set is the package's canonical one (its own seed 42); the run's seed shuffles the split

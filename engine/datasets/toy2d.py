@@ -31,7 +31,9 @@ def _noisy(x: torch.Tensor, noise: float, gen: torch.Generator) -> torch.Tensor:
     return (x + noise * torch.randn(x.shape, generator=gen)).float()
 
 
-@datasets.add("moons", PointsParams, "two interleaving half circles", info=_binary_info, kind="points")
+@datasets.add("moons", PointsParams, "two interleaving half circles", info=_binary_info, kind="points",
+              formula=r"x = (\cos t, \sin t)\ \text{or}\ (1-\cos t, \tfrac12-\sin t),\ t \in [0, \pi],"
+              r"\ +\,N(0, \text{noise}^2)")
 def moons(params: PointsParams, seed: int):
     gen = torch.Generator().manual_seed(seed)
     n_out = params.n_samples // 2
@@ -45,7 +47,8 @@ def moons(params: PointsParams, seed: int):
     return x, y
 
 
-@datasets.add("circles", PointsParams, "a small circle inside a large one", info=_binary_info, kind="points")
+@datasets.add("circles", PointsParams, "a small circle inside a large one", info=_binary_info, kind="points",
+              formula=r"x = r(\cos t, \sin t) + N(0, \text{noise}^2),\ r = 1\ \text{or}\ \tfrac12")
 def circles(params: PointsParams, seed: int):
     gen = torch.Generator().manual_seed(seed)
     n_out = params.n_samples // 2
@@ -67,6 +70,7 @@ class SpiralParams(PointsParams):
 @datasets.add(
     "spiral", SpiralParams, "interleaved spiral arms, one per class",
     info=lambda p: DataInfo("points", "classification", (2,), p.n_samples, n_classes=p.n_classes), kind="points",
+    formula=r"x = r(\sin\phi, \cos\phi),\ \phi = 2\pi(\text{turns}\cdot r + k/K),\ r \in [0.05, 1]",
 )
 def spiral(params: SpiralParams, seed: int):
     gen = torch.Generator().manual_seed(seed)
@@ -81,7 +85,8 @@ def spiral(params: SpiralParams, seed: int):
     return x, torch.cat(ys).long()
 
 
-@datasets.add("xor", PointsParams, "four quadrants, opposite ones share a class", info=_binary_info, kind="points")
+@datasets.add("xor", PointsParams, "four quadrants, opposite ones share a class", info=_binary_info, kind="points",
+              formula=r"y = [x_1 > 0] \oplus [x_2 > 0]")
 def xor(params: PointsParams, seed: int):
     gen = torch.Generator().manual_seed(seed)
     x = torch.rand(params.n_samples, 2, generator=gen, dtype=torch.float64) * 2 - 1
@@ -91,7 +96,8 @@ def xor(params: PointsParams, seed: int):
     return _noisy(x, params.noise * 0.5, gen), y
 
 
-@datasets.add("blobs", MultiClassPointsParams, "Gaussian blobs around random centres", info=_multi_info, kind="points")
+@datasets.add("blobs", MultiClassPointsParams, "Gaussian blobs around random centres", info=_multi_info,
+              kind="points", formula=r"x \sim N(c_y, (0.5 + 4\cdot\text{noise})^2 I),\ c_k \sim U(-4, 4)^2")
 def blobs(params: MultiClassPointsParams, seed: int):
     gen = torch.Generator().manual_seed(seed)
     centres = torch.rand(params.n_classes, 2, generator=gen, dtype=torch.float64) * 8 - 4

@@ -88,7 +88,7 @@ def _info(params: UploadParams) -> DataInfo:
 
 # user_data: this entry has no data of its own until a file is uploaded, so registry-wide tests skip it
 @datasets.add("upload", UploadParams, "your own data: a CSV, an NPZ (x, y) or MNIST IDX files", info=_info,
-              kind="any", user_data=True)
+              kind="any", user_data=True, formula=r"(x, y) \text{ as uploaded}")
 def upload(params: UploadParams, seed: int):
     with np.load(_path(params.upload_id, ".npz"), allow_pickle=False) as archive:
         x, y = torch.from_numpy(archive["x"]), torch.from_numpy(archive["y"])

@@ -44,12 +44,14 @@ def _apply(weight_fn: Callable[[torch.Tensor], None]) -> Callable[[nn.Module], N
     return init
 
 
-@initializers.add("default", description="PyTorch's own per-layer default (Kaiming-uniform with a=√5)")
+@initializers.add("default", description="PyTorch's own per-layer default (Kaiming-uniform with a=√5)",
+                  formula=r"w, b \sim U\!\left(\pm\frac{1}{\sqrt{n_{in}}}\right)")
 def default(params: Params) -> Callable[[nn.Module], None]:
     return lambda model: None
 
 
-@initializers.add("zeros", description="all weights 0: every unit of a layer stays identical (symmetry)")
+@initializers.add("zeros", description="all weights 0: every unit of a layer stays identical (symmetry)",
+                  formula=r"w = 0,\ b = 0")
 def zeros(params: Params):
     return _apply(nn.init.zeros_)
 
@@ -58,7 +60,8 @@ class ConstantParams(Params):
     value: float = Field(0.1, ge=-10.0, le=10.0)
 
 
-@initializers.add("constant", ConstantParams, "all weights the same value: symmetric like zeros")
+@initializers.add("constant", ConstantParams, "all weights the same value: symmetric like zeros",
+                  formula=r"w = c,\ b = 0")
 def constant(params: ConstantParams):
     return _apply(lambda w: nn.init.constant_(w, params.value))
 
@@ -67,7 +70,8 @@ class NormalParams(Params):
     std: float = Field(0.01, gt=0.0, le=10.0)
 
 
-@initializers.add("small_normal", NormalParams, "N(0, 1)·0.01: small random weights", formula=r"w \sim 0.01\,N(0,1)")
+@initializers.add("small_normal", NormalParams, "N(0, 1)·0.01: small random weights (std sets the 0.01)",
+                  formula=r"w \sim \sigma\,N(0,1),\ \sigma = \text{std}")
 def small_normal(params: NormalParams):
     return _apply(lambda w: nn.init.normal_(w, 0.0, params.std))
 
@@ -76,7 +80,7 @@ class UniformParams(Params):
     a: float = Field(0.05, gt=0.0, le=10.0, description="weights drawn from U(-a, a)")
 
 
-@initializers.add("uniform", UniformParams, "uniform in [-a, a]")
+@initializers.add("uniform", UniformParams, "uniform in [-a, a]", formula=r"w \sim U(-a, a)")
 def uniform(params: UniformParams):
     return _apply(lambda w: nn.init.uniform_(w, -params.a, params.a))
 
@@ -85,14 +89,15 @@ class GainParams(Params):
     gain: float = Field(1.0, gt=0.0, le=10.0)
 
 
-@initializers.add("xavier_normal", GainParams, "Glorot: variance 2/(n_in+n_out); for tanh",
-                  formula=r"w \sim N\!\left(0, \frac{2}{n_{in}+n_{out}}\right)")
+@initializers.add("xavier_normal", GainParams, "Glorot: variance 2/(n_in+n_out); for tanh (the notes' "
+                  "'Xavier' √(1/n) is LeCun's variant)",
+                  formula=r"w \sim N\!\left(0, \text{gain}^2\frac{2}{n_{in}+n_{out}}\right)")
 def xavier_normal(params: GainParams):
     return _apply(lambda w: nn.init.xavier_normal_(w, gain=params.gain))
 
 
 @initializers.add("xavier_uniform", GainParams, "Glorot uniform",
-                  formula=r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}+n_{out}}}\right)")
+                  formula=r"w \sim U\!\left(\pm\,\text{gain}\sqrt{\frac{6}{n_{in}+n_{out}}}\right)")
 def xavier_uniform(params: GainParams):
     return _apply(lambda w: nn.init.xavier_uniform_(w, gain=params.gain))
 
@@ -109,6 +114,7 @@ def kaiming_uniform(params: Params):
     return _apply(lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu"))
 
 
-@initializers.add("orthogonal", GainParams, "a (semi-)orthogonal matrix per layer")
+@initializers.add("orthogonal", GainParams, "a (semi-)orthogonal matrix per layer",
+                  formula=r"W = \text{gain}\cdot Q,\ Q^\top Q = I\ (\text{QR of } N(0,1))")
 def orthogonal(params: GainParams):
     return _apply(lambda w: nn.init.orthogonal_(w, gain=params.gain))

@@ -60,7 +60,8 @@ class MAPEParams(Params):
     eps: float = Field(0.01, gt=0.0, le=1.0, description="floor on |y| so targets near 0 do not blow the loss up")
 
 
-@losses.add("mape", MAPEParams, "mean absolute percentage error (as a fraction): relative error",
+@losses.add("mape", MAPEParams, "mean absolute percentage error as a fraction (0.05, not the notes' 5%): "
+            "relative error",
             tasks=["regression"], formula=r"\frac{1}{m}\sum_i \frac{|\hat y_i - y_i|}{\max(|y_i|, \epsilon)}")
 def mape(params: MAPEParams, info: DataInfo) -> Objective:
     return _objective(lambda out, y: ((out - y).abs() / y.abs().clamp_min(params.eps)).mean(), info)

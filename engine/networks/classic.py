@@ -27,7 +27,8 @@ class LeNetParams(Params):
 
 class AlexNetParams(Params):
     width: int = Field(16, ge=4, le=128, description="channels of the first conv (the original's 96, scaled)")
-    dropout: float = Field(0.5, ge=0.0, lt=1.0, description="dropout in the fully connected head, as in the paper")
+    dropout: float = Field(0.5, ge=0.0, lt=1.0, description="drop probability p in the fully connected head, as in "
+                           "the paper (keep_prob = 1 − p)")
 
 
 class VGGParams(Params):
@@ -47,6 +48,8 @@ def _classifier(stack: Stack, hidden: list[int], out_features: int, activation: 
 @networks.add(
     "lenet5", LeNetParams, "LeNet-5: conv 5×5 (6) → pool → conv 5×5 (16) → pool → FC 120 → FC 84",
     accepts=IMAGES,
+    formula=r"\mathrm{FC}_{84}\circ\mathrm{FC}_{120}\circ(\mathrm{pool}\circ\mathrm{conv}^{16}_{5\times5})"
+    r"\circ(\mathrm{pool}\circ\mathrm{conv}^{6}_{5\times5})",
 )
 def lenet5(params: LeNetParams, info: DataInfo, out_features: int) -> nn.Module:
     # 'same' padding where the original used 'valid' on 32×32: an 8×8 digit would vanish otherwise
@@ -59,6 +62,9 @@ def lenet5(params: LeNetParams, info: DataInfo, out_features: int) -> nn.Module:
 @networks.add(
     "alexnet", AlexNetParams, "AlexNet, scaled down: 5 conv layers with ReLU, 3 max pools, dropout in the FC head",
     accepts=IMAGES, suggested_lr=1e-3,  # no normalization layers: Adam at 1e-2 kills its ReLUs on shapes
+    formula=r"\mathrm{FC}_{8w}\circ\mathrm{FC}_{8w}\circ \mathrm{pool}\circ\mathrm{conv}^{8w/3}\circ"
+    r"\mathrm{conv}^{4w}\circ\mathrm{conv}^{4w}\circ\mathrm{pool}\circ\mathrm{conv}^{8w/3}\circ\mathrm{pool}"
+    r"\circ\mathrm{conv}^{w},\ \text{ReLU after each}",
 )
 def alexnet(params: AlexNetParams, info: DataInfo, out_features: int) -> nn.Module:
     w = params.width
@@ -73,6 +79,8 @@ def alexnet(params: AlexNetParams, info: DataInfo, out_features: int) -> nn.Modu
 @networks.add(
     "vgg", VGGParams, "VGG, scaled down: blocks of 3×3 convolutions then a pool; the width doubles each block",
     accepts=IMAGES,
+    formula=r"\text{block}_k = \mathrm{pool}\circ(\mathrm{ReLU}\circ\mathrm{conv}^{C_k}_{3\times3})^{n_k},"
+    r"\ C_k = 2^k w",
 )
 def vgg(params: VGGParams, info: DataInfo, out_features: int) -> nn.Module:
     stack = Stack(info.input_shape)

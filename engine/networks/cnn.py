@@ -36,7 +36,8 @@ class CNNParams(Params):
     pool: PoolName = Field("max", description="pooling after each conv layer (skipped once a map is 1 cell)")
     pool_size: int = Field(2, ge=2, le=4, description="pooling window and stride")
     batch_norm: bool = Field(False, description="batch norm after each convolution")
-    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="drop probability in the fully connected head")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="drop probability p in the fully connected head "
+                           "(keep_prob = 1 − p)")
     activation: ActivationName = Field("relu", description="non-linearity after each conv and hidden layer")
     hidden_layers: list[Width] = Field(
         [64], max_length=8, description="widths of the fully connected head before the output layer"
@@ -55,7 +56,8 @@ def conv_body(params: CNNParams, info: DataInfo) -> Stack:
 
 @networks.add(
     "cnn", CNNParams, "convolutional network builder: conv layers, pooling, batch norm, a fully connected head",
-    accepts=CONV_INPUTS,
+    accepts=CONV_INPUTS, formula=r"h = \mathrm{pool}(\sigma(W * x + b)),\ "
+    r"W_{out} = \left\lfloor\frac{W - F + 2P}{S}\right\rfloor + 1",
 )
 def cnn(params: CNNParams, info: DataInfo, out_features: int) -> nn.Module:
     stack = conv_body(params, info)

@@ -11,6 +11,7 @@ from torch import nn
 from engine.datasets import DataInfo
 from engine.networks import networks
 from engine.networks.activations import ActivationName, activations
+from engine.networks.sizing import hidden_width
 from engine.registry import Params
 
 FLAT_INPUTS = ["points", "vector", "image", "signal"]
@@ -27,7 +28,8 @@ class MLPParams(Params):
     )
     activation: ActivationName = Field("relu", description="non-linearity after each hidden layer")
     batch_norm: bool = Field(False, description="BatchNorm1d before each activation")
-    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="drop probability after each activation")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="drop probability p after each activation "
+                           "(the notes' keep_prob is 1 − p)")
 
 
 def fc_layers(width_in: int, hidden_layers: list[int], out_features: int, activation: str = "relu",
@@ -52,15 +54,17 @@ def _in_features(info: DataInfo) -> int:
 
 @networks.add(
     "perceptron", PerceptronParams, "a single linear layer: no hidden units, so it cannot solve XOR",
-    accepts=FLAT_INPUTS,
+    accepts=FLAT_INPUTS, formula=r"\hat y = W x + b",
 )
 def perceptron(params: PerceptronParams, info: DataInfo, out_features: int) -> nn.Module:
     return nn.Sequential(nn.Flatten(), nn.Linear(_in_features(info), out_features))
 
 
 @networks.add(
-    "mlp", MLPParams, "multi-layer perceptron: hidden layers with activation, batch norm, dropout",
-    accepts=FLAT_INPUTS,
+    "mlp", MLPParams, "multi-layer perceptron: hidden layers with activation, batch norm, dropout "
+    "(dropout p is the drop probability: the notes' keep_prob = 1 − p)",
+    accepts=FLAT_INPUTS, formula=r"h_l = \sigma(W_l h_{l-1} + b_l),\ \hat y = W_L h_{L-1} + b_L",
+    sized=lambda info: {"hidden_layers": [hidden_width(info)] * 2},
 )
 def mlp(params: MLPParams, info: DataInfo, out_features: int) -> nn.Module:
     return nn.Sequential(nn.Flatten(), *fc_layers(

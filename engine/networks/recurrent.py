@@ -13,6 +13,7 @@ from torch import nn
 
 from engine.datasets import DataInfo
 from engine.networks import networks
+from engine.networks.sizing import outputs, power_of_two
 from engine.registry import Params
 
 SEQUENCE_INPUTS = ["sequence", "signal"]
@@ -62,8 +63,11 @@ _CELLS = {
     "rnn": (nn.RNN, RNNParams, "Elman RNN: h = tanh(W x + U h); gradients vanish over long gaps",
             r"h_t = \tanh(W x_t + U h_{t-1} + b)"),
     "lstm": (nn.LSTM, RecurrentParams, "LSTM: input, forget and output gates guard a cell state",
+             r"i,f,o = \sigma(W x_t + U h_{t-1} + b),\ g = \tanh(\cdot),\ "
              r"c_t = f_t \odot c_{t-1} + i_t \odot g_t,\ h_t = o_t \odot \tanh(c_t)"),
-    "gru": (nn.GRU, RecurrentParams, "GRU: reset and update gates, no separate cell state",
+    "gru": (nn.GRU, RecurrentParams, "GRU: reset and update gates, no separate cell state. PyTorch's z keeps the "
+            "old state; the notes' h = (1−z)⊙h + z⊙h̃ uses z for the new one (their z is 1 − z here)",
+            r"r, z = \sigma(W x_t + U h_{t-1} + b),\ n_t = \tanh(W_n x_t + r_t \odot (U_n h_{t-1} + b_n)),\ "
             r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"),
 }
 # measured: Adam at lr 1e-2 drives the plain RNN into saturation on 40-step MNIST-1D (chance accuracy); 1e-3 trains
@@ -82,6 +86,12 @@ def _builder(cell: type[nn.RNNBase]):
     return build
 
 
+def _sized(info: DataInfo) -> dict[str, int]:
+    """64 hidden units for a few features and outputs (parity, adding), 128 for MNIST-1D's 10 classes."""
+    return {"hidden_size": power_of_two(16 * (steps_and_features(info)[1] + outputs(info)), 64, 128)}
+
+
 for _name, (_cell, _params, _text, _formula) in _CELLS.items():
     _extra = {"suggested_lr": SUGGESTED_LR[_name]} if _name in SUGGESTED_LR else {}
-    networks.add(_name, _params, _text, accepts=SEQUENCE_INPUTS, formula=_formula, **_extra)(_builder(_cell))
+    networks.add(_name, _params, _text, accepts=SEQUENCE_INPUTS, formula=_formula, sized=_sized,
+                 **_extra)(_builder(_cell))

@@ -12,6 +12,7 @@ from torch import nn
 from engine.datasets import DataInfo
 from engine.networks import networks
 from engine.networks.recurrent import SEQUENCE_INPUTS, steps_and_features
+from engine.networks.sizing import outputs, power_of_two
 from engine.registry import Params
 
 
@@ -27,6 +28,12 @@ class TransformerParams(Params):
         if self.d_model % self.nhead:
             raise ValueError(f"nhead ({self.nhead}) must divide d_model ({self.d_model})")
         return self
+
+
+def _sized(info: DataInfo) -> dict[str, int]:
+    """d_model 32 for a few features and outputs, 64 for MNIST-1D's 10 classes; the feed-forward twice that."""
+    width = power_of_two(4 * (steps_and_features(info)[1] + outputs(info)), 32, 64)
+    return {"d_model": width, "dim_feedforward": 2 * width}
 
 
 class EncoderLayer(nn.Module):
@@ -82,6 +89,7 @@ class Transformer(nn.Module):
     "transformer", TransformerParams, "Transformer encoder: multi-head self-attention over the time steps",
     accepts=SEQUENCE_INPUTS, formula=r"\mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V",
     suggested_lr=1e-3,  # measured: Adam at 1e-2 leaves parity at chance; 1e-3 solves it
+    sized=_sized,
 )
 def transformer(params: TransformerParams, info: DataInfo, out_features: int) -> nn.Module:
     return Transformer(params, info, out_features)

@@ -31,10 +31,10 @@ class AdamParams(EpsParams):
     betas: tuple[Beta, Beta] = Field((0.9, 0.999), description="β1 (first moment), β2 (second moment)")
 
 
-ADAM_FORMULA = (
+# the moments every member of the Adam family keeps; each entry's formula adds its own step
+MOMENTS = (
     r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2) g^2,\ "
     r"\hat m = \frac{m}{1-\beta_1^t},\ \hat v = \frac{v}{1-\beta_2^t},\ "
-    r"\theta \leftarrow \theta - \eta\frac{\hat m}{\sqrt{\hat v}+\epsilon}"
 )
 
 
@@ -49,7 +49,9 @@ def adagrad(params: EpsParams, parameters):
 @optimizers.add(
     "adadelta", AdadeltaParams, "a window of squared gradients and squared steps; needs no global lr",
     formula=r"E[g^2] \leftarrow \rho E[g^2] + (1-\rho) g^2,\ "
-    r"\Delta\theta = -\frac{\sqrt{E[\Delta\theta^2]+\epsilon}}{\sqrt{E[g^2]+\epsilon}} g",
+    r"\Delta\theta = -\frac{\sqrt{E[\Delta\theta^2]+\epsilon}}{\sqrt{E[g^2]+\epsilon}} g,\ "
+    r"E[\Delta\theta^2] \leftarrow \rho E[\Delta\theta^2] + (1-\rho)\Delta\theta^2,\ "
+    r"\theta \leftarrow \theta + \eta\,\Delta\theta",
 )
 def adadelta(params: AdadeltaParams, parameters):
     return torch.optim.Adadelta(
@@ -69,13 +71,24 @@ def rmsprop(params: RMSpropParams, parameters):
 
 # the Adam family shares its knobs, so one loop registers them all
 _ADAM_FAMILY = {
-    "adam": (torch.optim.Adam, "RMSprop + momentum with bias correction", ADAM_FORMULA),
-    "adamw": (torch.optim.AdamW, "Adam with decoupled weight decay", ADAM_FORMULA),
-    "nadam": (torch.optim.NAdam, "Adam with Nesterov momentum", ADAM_FORMULA),
-    "radam": (torch.optim.RAdam, "rectified Adam: a variance-corrected warm-up", ADAM_FORMULA),
+    "adam": (torch.optim.Adam, "RMSprop + momentum with bias correction; weight_decay adds λθ to g (L2)",
+             MOMENTS + r"\theta \leftarrow \theta - \eta\frac{\hat m}{\sqrt{\hat v}+\epsilon}"),
+    "adamw": (torch.optim.AdamW, "Adam with decoupled weight decay: θ shrinks by ηλθ apart from the gradient",
+              MOMENTS + r"\theta \leftarrow \theta - \eta\left(\frac{\hat m}{\sqrt{\hat v}+\epsilon}"
+              r" + \lambda\theta\right)"),
+    "nadam": (torch.optim.NAdam, "Adam with Nesterov momentum: the step looks ahead with this step's gradient "
+              "(PyTorch also warms β1 up: μ_t = β1(1 − ½·0.96^{0.004t}))",
+              MOMENTS + r"\theta \leftarrow \theta - \frac{\eta}{\sqrt{\hat v}+\epsilon}"
+              r"\left(\beta_1 \hat m + \frac{(1-\beta_1)\, g}{1-\beta_1^t}\right)"),
+    "radam": (torch.optim.RAdam, "rectified Adam: plain momentum steps until the variance of v̂ can be trusted "
+              "(ρ_t > 5), then Adam's step times the rectification r_t",
+              MOMENTS + r"\rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t},\ "
+              r"\theta \leftarrow \theta - \eta\, r_t \frac{\hat m}{\sqrt{\hat v}+\epsilon}\ (\rho_t > 5),\ "
+              r"\theta - \eta\, \hat m\ \text{otherwise}"),
     "adamax": (
         torch.optim.Adamax, "Adam with the infinity norm in place of the second moment",
-        r"u \leftarrow \max(\beta_2 u, |g|),\quad \theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\frac{m}{u}",
+        r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ u \leftarrow \max(\beta_2 u, |g|+\epsilon),\ "
+        r"\theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\frac{m}{u}",
     ),
 }
 

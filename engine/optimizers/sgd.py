@@ -25,7 +25,8 @@ def sgd(params: SGDParams, parameters):
 
 
 @optimizers.add(
-    "momentum", MomentumParams, "heavy ball: a velocity accumulates past gradients; λ=0 is plain SGD",
+    "momentum", MomentumParams, "heavy ball: a velocity accumulates past gradients; λ=0 is plain SGD. PyTorch's "
+    "form has no (1−β) in v (the notes' other form v = βv + (1−β)g): its lr equals that form's η·(1−β)",
     formula=r"v \leftarrow \lambda v + g,\quad \theta \leftarrow \theta - \eta v",
 )
 def momentum(params: MomentumParams, parameters):

@@ -44,6 +44,7 @@ def unit_stats(module: nn.Module, out: torch.Tensor) -> dict[str, float | None]:
 @probes.add(
     "activation_stats", ActivationParams, "mean, std, dead ReLU and saturated fractions of each activation layer",
     applies=lambda info: True, default=True,
+    formula=r"\mu(a),\ \sigma(a),\ P(a = 0)\ \text{(dead)},\ P(\sigma'(z) \approx 0)\ \text{(saturated)}",
 )
 def activation_stats(params: ActivationParams, ctx: ProbeContext):
     x = ctx.data.x_val[: params.samples]

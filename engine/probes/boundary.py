@@ -25,6 +25,7 @@ def _is_2d_classification(info) -> bool:
 @probes.add(
     "decision_boundary", BoundaryParams, "the classifier's regions over the plane, redrawn as it trains",
     applies=_is_2d_classification, default=True,
+    formula=r"\hat y(x) = \arg\max_k f_k(x)\ \text{on a grid of the plane}",
 )
 def decision_boundary(params: BoundaryParams, ctx: ProbeContext):
     data = ctx.data
@@ -47,7 +48,10 @@ def decision_boundary(params: BoundaryParams, ctx: ProbeContext):
         "label": data.y_train[:1000].tolist(),
     }
 
+    sent = False
+
     def read(model, step: int):
+        nonlocal sent
         was_training = model.training
         model.eval()
         scores = class_scores(model, ctx.objective, grid_in)
@@ -60,8 +64,8 @@ def decision_boundary(params: BoundaryParams, ctx: ProbeContext):
             "n": n, "x0": float(xs[0]), "x1": float(xs[-1]), "y0": float(ys[0]), "y1": float(ys[-1]),
             "n_classes": n_classes, "z": z, "z_kind": "probability" if n_classes == 2 else "class",
         }
-        if step == 0:
-            reading["points"] = points
+        if not sent:  # the first reading carries the data, at step 0 or wherever a continued run begins
+            reading["points"], sent = points, True
         return reading
 
     return read

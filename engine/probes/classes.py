@@ -34,7 +34,7 @@ def _scores(model, ctx: ProbeContext, x: torch.Tensor) -> torch.Tensor | None:
 
 @probes.add(
     "confusion_matrix", ConfusionParams, "validation confusion matrix: rows are true classes, columns predicted",
-    applies=_classification, default=True,
+    applies=_classification, default=True, formula=r"C_{ij} = \#\{y = i,\ \hat y = j\}",
 )
 def confusion_matrix(params: ConfusionParams, ctx: ProbeContext):
     n = ctx.data.info.n_classes
@@ -55,6 +55,7 @@ def confusion_matrix(params: ConfusionParams, ctx: ProbeContext):
 @probes.add(
     "test_samples", SampleGridParams, "a grid of test samples with the predicted class and its probability",
     applies=lambda info: _classification(info) and info.kind in ("image", "signal"), default=True,
+    formula=r"\hat y = \arg\max_k p_k(x),\ p = \mathrm{softmax}(f(x))",
 )
 def test_samples(params: SampleGridParams, ctx: ProbeContext):
     data = ctx.data

@@ -31,7 +31,7 @@ def _is_curve(info) -> bool:
 
 @probes.add(
     "fit_curve", FitCurveParams, "the fitted function over x, drawn on the training and validation points",
-    applies=_is_curve, default=True,
+    applies=_is_curve, default=True, formula=r"\hat y = f(x)\ \text{on a grid of } x",
 )
 def fit_curve(params: FitCurveParams, ctx: ProbeContext):
     data = ctx.data
@@ -66,7 +66,7 @@ def _is_forecast(info) -> bool:
 
 @probes.add(
     "forecast", ForecastParams, "sequence forecasts: a few validation windows with the true and predicted future",
-    applies=_is_forecast, default=True,
+    applies=_is_forecast, default=True, formula=r"\hat y_{T+1 \dots T+h} = f(x_{1 \dots T})",
 )
 def forecast(params: ForecastParams, ctx: ProbeContext):
     data = ctx.data

@@ -40,7 +40,7 @@ def conv_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
 
 @probes.add(
     "feature_maps", FeatureMapParams, "what each conv layer sees in one validation sample, and the first kernels",
-    applies=lambda info: info.kind in ("image", "signal"), default=True,
+    applies=lambda info: info.kind in ("image", "signal"), default=True, formula=r"a_c = \sigma(W_c * x + b_c)",
 )
 def feature_maps(params: FeatureMapParams, ctx: ProbeContext):
     x = probe_input(ctx, params.sample)

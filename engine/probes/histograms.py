@@ -86,6 +86,7 @@ def _strip(timeline: Timeline) -> dict:
 @probes.add(
     "histograms", HistogramParams, "weight and gradient histograms of each layer over time (heat strips)",
     applies=lambda info: True, default=True,
+    formula=r"\text{counts of } W \text{ and } \log_{10}|\nabla W| \text{ per bin}",
 )
 def histograms(params: HistogramParams, ctx: ProbeContext):
     weights: dict[str, WeightStrip] = {}

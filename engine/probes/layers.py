@@ -83,6 +83,7 @@ class LayerNorms:
     "layer_norms", LayerNormsParams,
     "gradient norm, weight norm and update/weight ratio of every layer, logged with the metrics",
     applies=lambda info: True, default=True, watch=True,
+    formula=r"\|\nabla_W L\|,\ \|W\|,\ \|\Delta W\| / \|W\|",
 )
 def layer_norms(params: LayerNormsParams, ctx: ProbeContext) -> LayerNorms:
     return LayerNorms(params)

@@ -2,12 +2,19 @@
 (function () {
   "use strict";
 
+  // what a field holds, or {problem} when it holds nothing usable: a blank or non-numeric field is an error next to
+  // it, never replaced by a default the person did not see; only an optional field may be empty (it means none)
   function parseValue(input) {
     const type = input.dataset.type;
     const raw = input.value.trim();
     if (type === "boolean") return input.checked;
-    if (raw === "") return undefined; // empty means "the default"
-    if (type === "integer" || type === "number") return Number(raw);
+    if (input.validity && input.validity.badInput) return { problem: "not a number" }; // the browser's own "1e"
+    if (raw === "") {
+      if (!type || input.dataset.optional === "true") return undefined; // the run's name, a section left at none
+      if (type === "list") return []; // an empty list is a value; the server says whether it may be empty
+      return { problem: "required" };
+    }
+    if (type === "integer" || type === "number") return isNaN(Number(raw)) ? { problem: "not a number" } : Number(raw);
     if (type === "json") {
       try {
         return JSON.parse(raw);
@@ -27,8 +34,9 @@
     node[keys[keys.length - 1]] = value;
   }
 
-  // every control is named by its dotted path in the RunConfig JSON (optimizer.params.lr, train.steps)
-  function collectConfig(form) {
+  // every control is named by its dotted path in the RunConfig JSON (optimizer.params.lr, train.steps);
+  // fields that hold nothing usable are left out of the config and listed in `problems` as {loc, msg}
+  function collectConfig(form, problems = []) {
     const config = {};
     const off = [];
     form.querySelectorAll("[data-type=enable]").forEach((box) => {
@@ -38,7 +46,8 @@
     form.querySelectorAll("[name]").forEach((input) => {
       if (input.type === "file" || input.dataset.type === "enable" || off.some((p) => input.name.startsWith(p))) return;
       const value = parseValue(input);
-      if (value !== undefined) setPath(config, input.name, value);
+      if (value && value.problem) problems.push({ loc: input.name.split("."), msg: value.problem });
+      else if (value !== undefined) setPath(config, input.name, value);
     });
     for (const [key, spec] of Object.entries(config)) {
       if (spec && typeof spec === "object" && "name" in spec && key !== "train") {
@@ -100,6 +109,29 @@
     }
   }
 
+  // a network's default sizes follow the data set: when the data changes its fields are fetched again, sized
+  // for the new data, keeping the ones the person typed into
+  function refreshNetwork(form) {
+    const model = form.querySelector("#section-model");
+    if (!model) return;
+    const keep = {};
+    model.querySelectorAll("[data-touched]").forEach((input) => {
+      const value = parseValue(input);
+      if (value !== undefined && !(value && value.problem)) keep[input.name.split(".").pop()] = value;
+    });
+    const query = new URLSearchParams({ "model.name": model.querySelector("select.component").value });
+    form.querySelectorAll("#section-dataset [name]").forEach((input) => {
+      if (input.type !== "file" && (input.type !== "checkbox" || input.checked)) query.set(input.name, input.value);
+    });
+    query.set("keep", JSON.stringify(keep));
+    htmx.ajax("GET", "/partials/params/model?" + query, { target: "#section-model", swap: "outerHTML" }).then(() => {
+      Object.keys(keep).forEach((key) => {
+        const input = form.querySelector(`[name="model.params.${key}"]`);
+        if (input) input.dataset.touched = "true";
+      });
+    });
+  }
+
   // the formulas of the notes, typeset by the vendored KaTeX
   function renderMath(root) {
     if (!window.katex) return;
@@ -125,7 +157,16 @@
     }, 250);
   }
 
+  // the form's own problems, shown next to their fields; true when there are none
+  function checkFields(form) {
+    const problems = [];
+    collectConfig(form, problems);
+    showErrors(form, problems);
+    return problems.length === 0;
+  }
+
   function changed(form) {
+    if (!checkFields(form)) return; // the address and the plan keep the last config that was whole
     syncUrl(form);
     refreshPlan(form);
   }
@@ -173,6 +214,7 @@
 
   async function startRace(form) {
     const error = document.getElementById("race-error");
+    if (!checkFields(form)) return;
     const variants = raceVariants(form);
     if (variants.length < 2) {
       error.textContent = "tick at least two optimizers, or give a setting at least two values";
@@ -199,8 +241,15 @@
     filterNetworks(form);
     renderMath(form);
     changed(form);
-    form.addEventListener("input", () => changed(form));
-    form.addEventListener("change", () => changed(form));
+    form.addEventListener("input", (event) => {
+      if (event.target.name && event.target.name.startsWith("model.params.")) event.target.dataset.touched = "true";
+      changed(form);
+    });
+    form.addEventListener("change", (event) => {
+      const dataParam = event.target.name && event.target.name.startsWith("dataset.params.");
+      if (dataParam) refreshNetwork(form); // an image size or a class count changes what fits
+      changed(form);
+    });
     document.getElementById("copy-link").addEventListener("click", async (event) => {
       syncUrl(form);
       try {
@@ -221,6 +270,7 @@
     });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      if (!checkFields(form)) return;
       const button = document.getElementById("train-button");
       button.disabled = true;
       try {
@@ -240,9 +290,10 @@
         button.disabled = false;
       }
     });
-    document.body.addEventListener("htmx:afterSwap", () => {
+    document.body.addEventListener("htmx:afterSwap", (event) => {
       filterNetworks(form);
       renderMath(form);
+      if (event.detail.target && event.detail.target.id === "section-dataset") refreshNetwork(form);
       changed(form);
     });
   }

@@ -3,19 +3,37 @@
 (function () {
   "use strict";
 
-  // TensorBoard's smoothing: last = s·last + (1−s)·y; shown = last / (1 − s^n); non-finite values pass
-  // through and do not count
-  function smooth(values, s) {
+  // TensorBoard's debiased EMA, with the weight following the step gap: a point `gap` steps after the last
+  // one keeps s^(gap/unit) of it, where `unit` is the run's logging interval. A series logged at every point
+  // smooths as TensorBoard's does; a validation point 500 steps after the previous one is barely pulled back.
+  // Written as shown += w·(y − shown), w = (1−s')/(weights so far), which is the debiased EMA exactly and
+  // leaves a constant series unchanged to the last digit. Non-finite values pass through and do not count.
+  function smooth(values, s, steps = null, unit = 1) {
     if (!s) return values.slice();
-    let last = 0;
-    let n = 0;
-    return values.map((y) => {
+    let shown = 0;
+    let weight = 0; // 1 − Π s': what the debiasing divides by
+    let previous = null;
+    return values.map((y, i) => {
       if (y === null || !isFinite(y)) return y;
-      last = s * last + (1 - s) * y;
-      n += 1;
-      return last / (1 - Math.pow(s, n));
+      const gap = steps && previous !== null ? Math.max(0, steps[i] - steps[previous]) / unit : 1;
+      const kept = Math.pow(s, gap);
+      weight = kept * weight + (1 - kept);
+      shown = weight ? shown + ((1 - kept) / weight) * (y - shown) : y;
+      previous = i;
+      return shown;
     });
   }
+
+  // the steps between logged points of a chart: its own setting, else the smallest gap any of its series shows
+  function loggingUnit(series) {
+    let unit = Infinity;
+    for (const s of series) {
+      const steps = s.data.step;
+      for (let i = 1; i < steps.length; i++) if (steps[i] > steps[i - 1]) unit = Math.min(unit, steps[i] - steps[i - 1]);
+    }
+    return isFinite(unit) ? unit : 1;
+  }
+  const MARKERS_BELOW = 30; // a series with fewer points is drawn with markers: each one is a measurement
 
   // values of one series read at other steps (linear between its points; null outside them)
   function interpolate(steps, values, at) {
@@ -82,8 +100,10 @@
   const charts = [];
 
   class CurveChart {
-    constructor(div, title, { log = false, height = 260, legend = true, draw = true, raw = false } = {}) {
+    constructor(div, title, { log = false, height = 260, legend = true, draw = true, raw = false, unit = 0 } = {}) {
       this.div = div;
+      this.unit = unit; // steps between logged points (the run's eval_every); 0 = read it off the data
+      this.note = ""; // a line under the title (e.g. "val on 1 024 of 12 000 samples")
       this.raw = raw; // drawn as it is, whatever the smoothing slider says
       this.legend = legend;
       this.title = title;
@@ -138,11 +158,14 @@
       });
       const color = members[0].color;
       const s = options.smoothing;
+      const unit = this.unit || loggingUnit(members);
+      const smoothed = (ys) => smooth(ys, s, base.step, unit);
       return [
-        { x: xs, y: smooth(low, s), mode: "lines", line: { width: 0, color }, showlegend: false, hoverinfo: "skip" },
-        { x: xs, y: smooth(high, s), mode: "lines", line: { width: 0, color }, fill: "tonexty", opacity: 0.2,
+        { x: xs, y: smoothed(low), mode: "lines", line: { width: 0, color }, showlegend: false, hoverinfo: "skip" },
+        { x: xs, y: smoothed(high), mode: "lines", line: { width: 0, color }, fill: "tonexty", opacity: 0.2,
           fillcolor: color + "33", showlegend: false, hoverinfo: "skip" },
-        { x: xs, y: smooth(mean, s), mode: "lines", name: `${group} (mean of ${members.length})`, line: { color, width: 2 } },
+        { x: xs, y: smoothed(mean), mode: xs.length < MARKERS_BELOW ? "lines+markers" : "lines",
+          name: `${group} (mean of ${members.length})`, line: { color, width: 2 } },
       ];
     }
 
@@ -156,29 +179,33 @@
         return traces;
       }
       const traces = [];
+      const unit = this.unit || loggingUnit(this.series);
       for (const s of this.series) {
         if (!s.data.value.length) continue;
         // smoothed over every point, then thinned for drawing
         const index = thinned(s.data.value, MAX_DRAWN);
         const x = pick(s.data[options.x], index);
         const smoothing = this.raw ? 0 : options.smoothing;
-        const smoothed = smoothing > 0;
-        if (smoothed) {
-          traces.push({ x, y: pick(s.data.value, index), mode: "lines", name: s.label + " (raw)", showlegend: false,
-            hoverinfo: "skip", line: { color: s.color, width: 1 }, opacity: 0.25 });
+        const mode = s.data.value.length < MARKERS_BELOW ? "lines+markers" : "lines";
+        if (smoothing > 0) {
+          traces.push({ x, y: pick(s.data.value, index), mode, name: s.label + " (raw)", showlegend: false,
+            hoverinfo: "skip", line: { color: s.color, width: 1 }, marker: { size: 4 }, opacity: 0.25 });
         }
-        traces.push({ x, y: pick(smooth(s.data.value, smoothing), index), mode: "lines", name: s.label,
-          line: { color: s.color, width: s.dash ? 1.2 : 2, dash: s.dash || "solid" } });
+        traces.push({ x, y: pick(smooth(s.data.value, smoothing, s.data.step, unit), index), mode, name: s.label,
+          line: { color: s.color, width: s.dash ? 1.2 : 2, dash: s.dash || "solid" }, marker: { size: 5 } });
       }
       return traces;
     }
 
     redraw() {
       const log = this.forceLog || options.log;
+      const title = this.note ? `${this.title}<br><span style="font-size:11px;color:#6b7280">${this.note}</span>` : this.title;
+      // steps are whole numbers with their thousands split by a space (12 000), never 1.2e+04 or 12k
+      const steps = options.x === "step" ? { tickformat: ",d", hoverformat: ",d" } : {};
       const layout = {
-        title: { text: this.title, font: { size: 14 }, x: 0.02, xanchor: "left" },
-        margin: { l: 54, r: 12, t: 36, b: 40 }, height: this.height,
-        xaxis: { title: { text: X_TITLES[options.x] } }, yaxis: { type: log ? "log" : "linear", exponentformat: "e" },
+        title: { text: title, font: { size: 14 }, x: 0.02, xanchor: "left" }, separators: ". ",
+        margin: { l: 54, r: 12, t: this.note ? 48 : 36, b: 40 }, height: this.height,
+        xaxis: { title: { text: X_TITLES[options.x] }, ...steps }, yaxis: { type: log ? "log" : "linear", exponentformat: "e" },
         legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
         paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff", uirevision: "keep", showlegend: this.legend,
       };
@@ -239,5 +266,11 @@
     setOptions({ smoothing: Number(slider.value), ignoreOutliers: outliers.checked });
   }
 
-  window.Curves = { smooth, thinned, legendBelow, CurveChart, PALETTE, PLOT_CONFIG, options, setOptions, bindControls, charts };
+  // a number as the pages write it (app/templating.py's `number`): 12 000, never 1.2e+04; else 4 digits
+  function number(value) {
+    if (Number.isInteger(value) || Math.abs(value) >= 1000) return Math.round(value).toLocaleString("en").replace(/,/g, " ");
+    return String(Number(value.toPrecision(4)));
+  }
+
+  window.Curves = { number, smooth, thinned, legendBelow, CurveChart, PALETTE, PLOT_CONFIG, options, setOptions, bindControls, charts };
 })();

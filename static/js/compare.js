@@ -24,7 +24,8 @@
     const charts = {};
     document.querySelectorAll("[data-chart]").forEach((div) => {
       const metric = div.dataset.chart;
-      const chart = (charts[metric] = new C.CurveChart(div, metric, { log: !!LOG[metric], legend: banded, draw: false }));
+      const chart = (charts[metric] = new C.CurveChart(div, metric,
+        { log: !!LOG[metric], legend: banded, draw: false, unit: Number(root.dataset.evalEvery) || 0 }));
       members.forEach((id) => chart.add(id, names[id], colour[id]));
       if (banded) chart.groups = groups;
     });
@@ -88,7 +89,7 @@
       markDiverged(id, d.status, charts);
       for (const [key, value] of Object.entries(d.summary || {})) {
         const cell = row.querySelector(`[data-summary="${key}"]`);
-        if (cell && typeof value === "number") cell.textContent = Number(value.toPrecision(4)).toString();
+        if (cell && typeof value === "number") cell.textContent = C.number(value);
       }
     });
   }

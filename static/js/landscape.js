@@ -40,7 +40,7 @@
     const traces = [{ type: "contour", x: result.xs, y: result.ys, z, colorscale: "Viridis", name: "log10 loss",
       contours: { coloring: "heatmap" }, colorbar: { title: { text: "log10 loss" } } }];
     if (result.path) {
-      traces.push({ x: result.path.x, y: result.path.y, text: result.path.steps.map((s) => `step ${s}`), mode: "lines+markers",
+      traces.push({ x: result.path.x, y: result.path.y, text: result.path.steps.map((s) => `step ${window.Curves.number(s)}`), mode: "lines+markers",
         name: "optimizer path", line: { color: "#ef4444", width: 2 }, marker: { size: 4 } });
     }
     traces.push({ x: [0], y: [0], mode: "markers", name: "final weights", marker: { symbol: "star", size: 12, color: "#facc15" } });
@@ -87,7 +87,7 @@
       drawCurvature(result);
     }
     const centre = result.kind === "interpolation" ? result.final_loss : result.centre_loss;
-    status(`${result.kind} landscape of step ${result.step} (job ${result.id || "just finished"}); loss at the final weights ${Number(centre).toPrecision(4)}`);
+    status(`${result.kind} landscape of step ${window.Curves.number(result.step)} (job ${result.id || "just finished"}); loss at the final weights ${Number(centre).toPrecision(4)}`);
   }
 
   function follow(jobId) {

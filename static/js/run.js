@@ -20,8 +20,11 @@
       this.lastId = 0;
       this.charts = {};
       this.probes = {}; // name -> handler(step, data); panels register themselves here
+      const unit = Number(root.dataset.evalEvery) || 0; // the logging interval: what the smoothing's s is per
       for (const [key, spec] of Object.entries(CHARTS)) {
-        const chart = new C.CurveChart(root.querySelector(`[data-chart=${key}]`), spec.title, { log: spec.log, raw: spec.raw });
+        const div = root.querySelector(`[data-chart=${key}]`);
+        if (key === "acc" && root.dataset.task === "regression") { div.remove(); continue; } // no accuracy to show
+        const chart = new C.CurveChart(div, spec.title, { log: spec.log, raw: spec.raw, unit });
         spec.series.forEach(([name, color, dash]) => chart.add(name, name, C.PALETTE[color], dash));
         this.charts[key] = chart;
       }
@@ -47,6 +50,8 @@
       for (const probe of Object.values(history.probes)) this.onProbe(probe);
       const loss = history.series.train_loss;
       if (loss) this.setProgress(loss.step[loss.step.length - 1]);
+      const samples = history.series.val_samples;
+      if (samples) samples.value.forEach((n) => this.noteSamples(n));
       if (this.root.dataset.terminal !== "true") this.followUnlessEnded();
     }
 
@@ -88,7 +93,25 @@
       else this.onStatus(data);
     }
 
+    // a val curve read on a subset says so beside it: "val on 1 024 of 12 000 samples" (the first and the last
+    // points read the whole split, so the largest count seen is the whole)
+    noteSamples(n) {
+      if (n === null || n === undefined) return;
+      this.valSamples = this.valSamples || new Set();
+      if (this.valSamples.has(n)) return;
+      this.valSamples.add(n);
+      const sizes = [...this.valSamples].sort((a, b) => a - b);
+      if (sizes.length < 2) return;
+      const note = `val on ${C.number(sizes[0])} of ${C.number(sizes[sizes.length - 1])} samples (first and last point: all)`;
+      for (const key of ["loss", "acc"]) {
+        const chart = this.charts[key];
+        if (chart) { chart.note = note; chart.schedule(); }
+      }
+      this.root.dataset.valNote = note;
+    }
+
     onMetrics(m) {
+      if ("val_samples" in m.values) this.noteSamples(m.values.val_samples);
       for (const chart of Object.values(this.charts)) {
         for (const series of chart.series) {
           if (series.key in m.values) chart.append(series.key, m.step, m.epoch, m.time, m.values[series.key]);

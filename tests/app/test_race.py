@@ -20,6 +20,10 @@ def test_a_race_of_optimizers_is_batched_and_fair(client):
     assert all(r["status"] == "completed" for r in runs)
     first = [client.get(f"/api/runs/{r['id']}/metrics").json()["metrics"][0] for r in runs]
     assert len({m["val_loss"] for m in first}) == 1 and all(m["step"] == 0 for m in first)
+    # batched members get what a single run gets: the guaranteed validation grid, and the test split scored once
+    validated = [m for m in client.get(f"/api/runs/{runs[0]['id']}/metrics").json()["metrics"] if "val_loss" in m]
+    assert len(validated) >= 20
+    assert all(0 <= r["summary"]["test_acc"] <= 1 and r["summary"]["test_samples"] == 200 for r in runs)
     standings = client.get(f"/api/comparisons/{body['id']}").json()
     assert [m["label"] for m in standings["members"]] == [
         "optimizer=sgd, optimizer.lr=0.1", "optimizer=momentum, optimizer.lr=0.1",

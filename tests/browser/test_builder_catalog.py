@@ -27,7 +27,7 @@ def test_cnn_on_shapes_shows_the_layer_table(page, live_server):
     expect(table).to_contain_text("Conv2d", timeout=20_000)
     expect(table).to_contain_text("[16, 16, 16]")
     parameters = page.locator("#plan [data-total=parameters]").inner_text()
-    assert int(parameters.replace(",", "")) > 1000
+    assert int(parameters.replace(" ", "")) > 1000
     # the table follows an edit of the layers: fewer classes, a smaller output layer
     before = parameters
     page.fill("[name='dataset.params.n_classes']", "3")
@@ -49,3 +49,15 @@ def test_a_network_with_a_suggested_lr_sets_it_unless_the_person_typed_one(page,
     page.select_option("#section-model select.component", "transformer")
     expect(page.locator("#section-model .hint").first).to_contain_text("Transformer", timeout=20_000)
     assert lr.input_value() == "0.05"
+
+
+def test_every_formula_typesets(page, live_server):
+    catalog = httpx.get(live_server + "/api/catalog", timeout=30).json()
+    formulas = {f"{registry}/{e['name']}": e["formula"] for registry, entries in catalog.items() for e in entries}
+    page.goto(live_server + "/")
+    page.wait_for_function("window.katex !== undefined")
+    broken = page.evaluate("""(formulas) => Object.entries(formulas).flatMap(([name, tex]) => {
+        try { katex.renderToString(tex, {throwOnError: true}); return []; }
+        catch (e) { return [name + ': ' + e.message]; }
+    })""", formulas)
+    assert broken == []

@@ -96,33 +96,6 @@ def test_a_long_series_is_drawn_thinned_with_its_spikes_and_last_point(page, liv
     assert drawn["x"] == sorted(drawn["x"])
 
 
-DIAGNOSE = """([train, val]) => {
-    const steps = train.map((_, i) => 10 * i);
-    const curve = (values) => ({step: steps, value: values});
-    const found = Diagnosis.diagnose({train_loss: curve(train), val_loss: curve(val),
-                                      train_acc: curve([]), val_acc: curve([])});
-    return found && found[0];
-}"""
-
-
-def test_fit_diagnosis_reads_the_trend_not_one_noisy_point(page, live_server):
-    run_id = start(live_server, run_config(train={"steps": 20}))
-    page.goto(f"{live_server}/runs/{run_id}")
-    page.wait_for_function("window.Diagnosis !== undefined")
-    n = 60
-    train = [0.1 + 0.9 * 0.93**i for i in range(n)]
-    wobble = [1 + 0.08 * (-1) ** i for i in range(n)]
-    good = [t * 1.05 * w for t, w in zip(train, wobble, strict=True)]
-    assert page.evaluate(DIAGNOSE, [train, good]) == "good"
-    # the last evaluation alone 40% up (the noise of a small val set) is not over-fitting
-    assert page.evaluate(DIAGNOSE, [train, [*good[:-1], good[-1] * 1.4]]) == "good"
-    # down to a minimum a third of the way in, then up for the rest while train keeps falling
-    u_shape = [0.3 + 0.7 * 0.85**i + (0.006 * (i - 20) if i > 20 else 0) for i in range(n)]
-    assert page.evaluate(DIAGNOSE, [train, u_shape]) == "over"
-    stuck = [0.9 + 0.1 * 0.97**i for i in range(n)]
-    assert page.evaluate(DIAGNOSE, [stuck, stuck]) == "under"
-
-
 def test_one_spike_does_not_set_the_scale_unless_outliers_count(page, live_server):
     run_id = start(live_server, run_config(train={"steps": 20}))
     page.goto(f"{live_server}/runs/{run_id}")

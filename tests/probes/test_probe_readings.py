@@ -173,3 +173,10 @@ def test_fit_curve_and_forecast_shapes():
     first = read(model, 0)
     assert len(first["predictions"]) == 3 and len(first["series"]["windows"][0]) == 20
     assert len(first["scatter_predicted"]) == len(first["series"]["scatter_true"]) == 10
+
+
+def test_the_boundary_sends_its_points_with_the_first_reading_wherever_the_run_begins():
+    read, model = reader(body("moons", "mlp"), "decision_boundary")
+    first = read(model, 1200)  # a continued run's first reading is not at step 0
+    assert len(first["points"]["x"]) == len(first["points"]["label"]) > 0
+    assert "points" not in read(model, 1210)

@@ -39,7 +39,7 @@
         }
       }
       Plotly.react(div, traces, {
-        title: { text: `decision boundary · step ${step}`, font: { size: 14 }, x: 0.02, xanchor: "left" },
+        title: { text: `decision boundary · step ${window.Curves.number(step)}`, font: { size: 14 }, x: 0.02, xanchor: "left" },
         margin: { l: 44, r: 12, t: 36, b: 40 }, height: 340, paper_bgcolor: "rgba(0,0,0,0)",
         xaxis: { title: { text: "x₁" } }, yaxis: { title: { text: "x₂" }, scaleanchor: "x" },
         legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },

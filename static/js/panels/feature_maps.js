@@ -75,7 +75,7 @@
         const grid = section(P, container, "kernels", `kernels of ${d.kernels.name}: ${d.kernels.out} × ${d.kernels.in}`);
         drawMaps(P, grid, kernels, normalized(kernels, scale === "map" ? "map" : "layer", 1), "diverging");
       }
-      panel.body.querySelector(".maps-step").textContent = `step ${d.step}`;
+      panel.body.querySelector(".maps-step").textContent = `step ${window.Curves.number(d.step)}`;
     });
     if (!panel) return;
     panel.body.querySelector("[name=map_scale]").addEventListener("change", () => panel.redraw());

@@ -18,7 +18,7 @@
     }
     P.paint(canvas, values, columns, bins, 0, 255, "heat");
     cell.querySelector(".strip-title").textContent = `${title} · ${note(data.lo)} … ${note(data.hi)}`;
-    cell.querySelector(".strip-axis").textContent = `step ${data.steps[0]} … ${data.steps[columns - 1]}`;
+    cell.querySelector(".strip-axis").textContent = `step ${window.Curves.number(data.steps[0])} … ${window.Curves.number(data.steps[columns - 1])}`;
   }
 
   document.addEventListener("descent:run", (event) => {
