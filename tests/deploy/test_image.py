@@ -61,7 +61,7 @@ def container(image: str, *env: str, volume: str | None = None):
         log.warning("podman run to healthy: %.1f s", seconds)
         yield name, f"http://127.0.0.1:{port}", seconds
     finally:
-        pm.podman("rm", "--force", "--time=5", name, check=False)
+        pm.podman("rm", "--force", "--volumes", "--time=5", name, check=False)  # anonymous /data too
         if volume:
             pm.podman("volume", "rm", "--force", volume, check=False)
 
