@@ -32,6 +32,8 @@ def test_a_run_its_metrics_history_and_csv(pg_client):
     assert len(pg_client.get(f"/api/runs/{run_id}/metrics?format=csv").text.splitlines()) == len(metrics) + 1
     assert pg_client.patch(f"/api/runs/{run_id}", json={"tags": ["pg"]}).status_code == 200
     assert [r["id"] for r in pg_client.get("/api/runs?tag=pg").json()] == [run_id]
+    assert run_id in [r["id"] for r in pg_client.get("/api/runs?dataset=moons&optimizer=adam&status=completed").json()]
+    assert pg_client.get("/api/runs?dataset=spirals").json() == []
     assert pg_client.delete(f"/api/runs/{run_id}").status_code in (200, 204)
     assert pg_client.get(f"/api/runs/{run_id}").status_code == 404
 
