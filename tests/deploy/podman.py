@@ -91,6 +91,9 @@ def pip_settings() -> tuple[dict[str, str], list[Path]]:
 
 def build(context: Path, tag: str, base: str) -> None:
     settings, mounts = pip_settings()
+    if not any(folder.is_dir() and any(folder.glob("torch-2.13.0+cpu-*.whl")) for folder in mounts):
+        # from PyPI alone pip would take the CUDA build: gigabytes, and not what the image ships
+        raise RuntimeError(f"no find-links folder with torch 2.13.0's CPU wheel in pip's settings ({settings})")
     CACHE.mkdir(parents=True, exist_ok=True)
     conf = configparser.ConfigParser()
     conf["global"] = settings
