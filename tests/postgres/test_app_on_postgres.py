@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.app.test_race import test_a_diverging_member_is_marked_and_the_others_finish as diverging_race
 from tests.conftest import finish, run_config
 
 
@@ -39,15 +40,7 @@ def test_a_run_its_metrics_history_and_csv(pg_client):
 
 
 def test_a_race_with_a_diverging_member(pg_client):
-    base = run_config(loss={"name": "mse"}, model={"name": "mlp", "params": {"hidden_layers": [64, 64]}},
-                      train={"steps": 200, "batch_size": "full"})
-    variants = [{"optimizer": {"name": "sgd", "params": {"lr": 0.05}}},
-                {"optimizer": {"name": "sgd", "params": {"lr": 10.0}}}]
-    body = pg_client.post("/api/comparisons", json={"base": base, "variants": variants}).json()
-    calm, wild = (finish(pg_client, run_id) for run_id in body["run_ids"])
-    assert calm["status"] == "completed" and wild["status"] == "diverged"  # its NaN summary stored as null
-    members = pg_client.get(f"/api/comparisons/{body['id']}").json()
-    assert {m["status"] for m in members["members"]} == {"completed", "diverged"}
+    diverging_race(pg_client)  # the diverged member's NaN summary is stored as null
 
 
 def test_a_sweep(pg_client):
