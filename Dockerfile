@@ -1,21 +1,32 @@
 # Descent: CPU torch by default; for a GPU build pass
 #   --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128
-FROM python:3.11-slim
+# Any base with Python 3.11 and its venv module works: the tests build on a Debian bookworm made with debootstrap
+# (--build-arg BASE_IMAGE=...), where no registry holds python:3.11-slim.
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
 
 ARG TORCH_VERSION=2.13.0
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PATH=/opt/venv/bin:$PATH \
     DESCENT_DATABASE_URL=sqlite:////data/descent.db \
+    DESCENT_DATA_DIR=/data \
     DESCENT_HOST=0.0.0.0
 
 WORKDIR /app
+# a venv: Debian's own Python is "externally managed" and refuses pip installs into it.
+# torch first, from its own index and in its own layer: requirements.txt's pin is then met (no CUDA wheel sneaks
+# in), and a change to requirements.txt does not reinstall it. pip's cache is a build cache mount, kept between
+# builds and never in the image.
+RUN --mount=type=cache,target=/root/.cache/pip \
+    python3 -m venv /opt/venv \
+    && pip install "torch==${TORCH_VERSION}" --index-url "${TORCH_INDEX_URL}"
 COPY requirements.txt .
-# torch first from its own index, so requirements.txt's pin is already met and no CUDA wheel sneaks in
-RUN pip install "torch==${TORCH_VERSION}" --index-url "${TORCH_INDEX_URL}" \
-    && pip install -r requirements.txt
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install -r requirements.txt
 
 COPY engine engine
 COPY app app
@@ -30,7 +41,7 @@ VOLUME ["/data"]
 EXPOSE 8000
 
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status != 200)"]
+    CMD ["python", "-m", "app.healthcheck"]
 
 # python -m app refuses to listen on 0.0.0.0 unless DESCENT_TOKEN is set
 CMD ["python", "-m", "app"]

@@ -6,12 +6,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= $(or $(DESCENT_HOST),127.0.0.1)
 PORT ?= $(or $(DESCENT_PORT),8000)
 
-.PHONY: run test setup setup-dev chromium lint
+.PHONY: run test setup setup-dev chromium system lint
 
 run: setup
 	DESCENT_HOST=$(HOST) DESCENT_PORT=$(PORT) $(PY) -m app
 
-test: setup-dev chromium
+test: setup-dev chromium system
 	$(PY) -m pytest
 
 setup: $(VENV)/.runtime
@@ -30,6 +30,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 # browser tests drive Debian's Chromium; Playwright never downloads a browser here
 chromium:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends chromium)
+
+# the image test builds and runs the Dockerfile with podman (runc, a debootstrap base); the store, migration and
+# durability tests also run on a throwaway PostgreSQL cluster. `make run` needs none of these.
+system:
+	@command -v podman >/dev/null && command -v runc >/dev/null && command -v debootstrap >/dev/null \
+		&& ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| ($(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			podman runc debootstrap postgresql)
 
 lint: setup-dev
 	$(VENV)/bin/ruff check engine app tests bench

@@ -1,4 +1,5 @@
-"""`python -m app`: start uvicorn on DESCENT_HOST:DESCENT_PORT, refusing a public address without a token."""
+"""`python -m app`: start uvicorn on DESCENT_HOST:DESCENT_PORT, refusing a public address without a token;
+`python -m app db upgrade|current|history`: the database's schema (app/schema.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def main() -> int:
         for error in exc.errors(include_url=False):
             log.error("DESCENT_%s: %s", "_".join(map(str, error["loc"])).upper(), error["msg"])
         return 2
+    if sys.argv[1:2] == ["db"]:
+        from app import schema
+
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        return schema.main(sys.argv[2:], settings.database_url)
     if not settings.is_loopback() and settings.token is None:
         logging.basicConfig()
         log.error(

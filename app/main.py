@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from app import auth, errors, openapi
 from app.bodylimit import BodyLimitMiddleware
@@ -17,6 +16,7 @@ from app.routes import (
     checkpoints,
     comparisons,
     datasets,
+    docs,
     health,
     lab,
     landscape,
@@ -29,9 +29,10 @@ from app.routes import (
 from app.runs import RunManager
 from app.service import RunService, unavailable
 from app.settings import Settings, get_settings
+from app.static_files import Static
 from app.store import UNAVAILABLE, Store
 from app.stream import Hub
-from app.vendor import PLOTLY_JS
+from app.vendor import PLOTLY_NAME, PLOTLY_PATH
 from engine.datasets import uploads
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,11 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Descent", summary="a playground for neural-network optimizers, trained for real with PyTorch",
-        version="0.1.0", lifespan=lifespan,
+        version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,  # app/routes/docs.py serves them offline
     )
-    # the plotly route comes before the static mount, which would otherwise answer 404 for it
-    app.add_api_route("/static/vendor/plotly.min.js", PLOTLY_JS, include_in_schema=False)
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/static", Static(ROOT / "static", extra={PLOTLY_NAME: PLOTLY_PATH}), name="static")
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     auth.install(app, settings)  # outermost: a stranger gets 400/401 before anything else
     for error in UNAVAILABLE:
@@ -75,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     openapi.install(app)
     for module in (health, catalog, runs, streams, comparisons, checkpoints, plans, datasets, lab, landscape, sweeps,
-                   pages, auth):
+                   pages, auth, docs):
         app.include_router(module.router)
     return app
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import (
     JSON,
     DateTime,
+    Engine,
     Float,
     ForeignKey,
     Integer,
@@ -28,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from app.migrate import upgrade
+from app import schema
 from engine.events import dumps
 from engine.status import ACTIVE, TERMINAL, RunStatus  # noqa: F401 (TERMINAL: the app reads both from here)
 
@@ -53,7 +54,7 @@ class RunRow(Base):
     device: Mapped[str | None] = mapped_column(String(32))
     summary: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
-    # the server default lets app.migrate add the column to an older database's rows
+    # the server default fills the column in the rows of a database from before it (migration 0002)
     tags: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     # the chart view, kept when the run ends; deferred: lists and pages never load it
     history: Mapped[dict | None] = mapped_column(JSON, deferred=True)
@@ -132,12 +133,8 @@ def public(row: RunRow) -> dict[str, Any]:
 
 class Store:
     def __init__(self, url: str):
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url, connect_args={"check_same_thread": False} if url.startswith("sqlite") else {})
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        upgrade(self.engine, Base.metadata)  # a database from an older version gains the new tables and columns
+        self.engine = connect(url)
+        schema.upgrade(self.engine)  # a database from an older version is brought to this one's schema
         self._write_lock = threading.Lock()  # SQLite takes one writer at a time; queue ours here
 
     def session(self) -> Session:
@@ -240,6 +237,19 @@ class Store:
 
 def _flatten(payload: dict[str, Any]) -> dict[str, Any]:
     return {"step": payload["step"], "epoch": payload["epoch"], "time": payload["time"], **payload["values"]}
+
+
+def connect(url: str) -> Engine:
+    """An engine for a SQLAlchemy URL: a SQLite file (its folder made) or a server such as PostgreSQL."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    sqlite = url.startswith("sqlite")
+    # NaN/Inf stored as null: PostgreSQL's json type refuses them (a diverged run's summary has them)
+    engine = create_engine(url, connect_args={"check_same_thread": False} if sqlite else {}, pool_pre_ping=not sqlite,
+                           json_serializer=dumps)
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def _sqlite_pragmas(connection, _record) -> None:

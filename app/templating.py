@@ -9,12 +9,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.vendor import PLOTLY_NAME
 from engine.status import ACTIVE, TERMINAL, RunStatus
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 # every page carries the run statuses (body data-statuses), so its scripts keep no list of their own
 templates.env.globals["statuses"] = {"active": list(ACTIVE), "terminal": list(TERMINAL),
                                      "ended_early": [s for s in RunStatus if s.ended_early]}
+templates.env.globals["plotly_js"] = f"/static/{PLOTLY_NAME}"
 
 
 def number(value: Any) -> str:

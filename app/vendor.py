@@ -1,13 +1,12 @@
-"""plotly.js is served from the copy the Python plotly package ships, so nothing comes from a CDN."""
+"""plotly.js is served from the copy the Python plotly package ships, so nothing comes from a CDN; its URL carries
+plotly.js's version, so browsers may keep it for a year (app/static_files.py)."""
 
 from __future__ import annotations
 
 from importlib.resources import files
+from pathlib import Path
 
-from fastapi.responses import FileResponse
+from plotly.offline import get_plotlyjs_version
 
-PLOTLY_PATH = files("plotly") / "package_data" / "plotly.min.js"
-
-
-def PLOTLY_JS() -> FileResponse:  # noqa: N802  (a route endpoint named for the file it serves)
-    return FileResponse(str(PLOTLY_PATH), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+PLOTLY_PATH = Path(str(files("plotly") / "package_data" / "plotly.min.js"))
+PLOTLY_NAME = f"vendor/plotly-{get_plotlyjs_version()}.min.js"

@@ -14,6 +14,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.postgres.fixtures import database_url, postgres  # noqa: F401  (fixtures: SQLite and PostgreSQL)
+
 ROOT = Path(__file__).resolve().parent.parent
 # the test client sends Host: testserver; a deployment names its own host names the same way
 os.environ.setdefault("DESCENT_ALLOWED_HOSTS", "testserver")

@@ -1,4 +1,5 @@
-"""The Dockerfile passes hadolint, and the README's commands are the ones CI and the Makefile run."""
+"""The Dockerfile passes hadolint, the compose files agree with each other, and the README's commands are the ones
+CI and the Makefile run. tests/deploy/test_image.py builds and runs the image."""
 
 from __future__ import annotations
 
@@ -22,10 +23,26 @@ def test_dockerfile_passes_hadolint():
 
 def test_dockerfile_runs_as_non_root_with_healthcheck_and_volume():
     text = (ROOT / "Dockerfile").read_text()
-    assert "FROM python:3.11-slim" in text and "USER 10001" in text
-    assert "HEALTHCHECK" in text and "/healthz" in text and 'VOLUME ["/data"]' in text
+    assert "ARG BASE_IMAGE=python:3.11-slim" in text and "FROM ${BASE_IMAGE}" in text and "USER 10001" in text
+    assert "HEALTHCHECK" in text and "app.healthcheck" in text and 'VOLUME ["/data"]' in text
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     assert "descent-data:/data" in compose["services"]["descent"]["volumes"]
+
+
+def test_the_postgres_compose_file_points_the_app_at_its_postgres_service():
+    sqlite = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    postgres = yaml.safe_load((ROOT / "docker-compose.postgres.yml").read_text())
+    # an override: it adds to the SQLite file's descent service, which it does not repeat
+    assert set(postgres["services"]["descent"]) == {"depends_on", "environment"} and "descent" in sqlite["services"]
+    server = postgres["services"]["postgres"]
+    assert server["image"] == "postgres:15" and "pg_isready" in " ".join(server["healthcheck"]["test"])
+    assert postgres["services"]["descent"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    env = server["environment"]
+    url = postgres["services"]["descent"]["environment"]["DESCENT_DATABASE_URL"]
+    expected = f"postgresql+psycopg://{env['POSTGRES_USER']}:${{POSTGRES_PASSWORD}}@postgres:5432/{env['POSTGRES_DB']}"
+    assert url == expected and env["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD")
+    readme = (ROOT / "README.md").read_text()
+    assert "docker compose -f docker-compose.yml -f docker-compose.postgres.yml up --build" in readme
 
 
 def test_ci_runs_the_readme_test_command():

@@ -5,6 +5,7 @@ The local implementation of the executor contract (app/executor/__init__.py)."""
 from __future__ import annotations
 
 import collections
+import gc
 import logging
 import multiprocessing as mp
 import queue
@@ -85,6 +86,23 @@ class WorkerPool:
             if worker.process.is_alive():
                 worker.process.kill()
         self.outbox.put(None)
+        for thread in self.threads_started:
+            thread.join(timeout=2)
+        self._release_queues()
+
+    def _release_queues(self) -> None:
+        """Free the queues now, which unlinks their named semaphores. Left to the interpreter's exit they leak:
+        uvicorn ends the process by raising SIGTERM again after shutdown, which skips multiprocessing's atexit
+        hook, and the resource tracker then warns of "leaked semaphore objects"."""
+        queues = [self.outbox, *(worker.inbox for worker in self.workers)]
+        self.outbox = None
+        for worker in self.workers:
+            worker.inbox = None
+        for queue_ in queues:
+            queue_.close()
+            queue_.join_thread()
+        del queues, queue_
+        gc.collect()
 
     def _spawn(self, index: int) -> Worker:
         inbox = self.ctx.Queue()

@@ -1,5 +1,5 @@
 """A server killed with SIGKILL mid-run: its workers die with it, every metric written up to 1 s before
-the kill is kept, and on restart the run is marked interrupted."""
+the kill is kept, and on restart the run is marked interrupted; on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -35,9 +35,9 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_sigkill_keeps_metrics_and_restart_marks_interrupted(tmp_path):
+def test_sigkill_keeps_metrics_and_restart_marks_interrupted(tmp_path, database_url):
     db = tmp_path / "descent.db"
-    server, base = start_server(db)
+    server, base = start_server(db, DESCENT_DATABASE_URL=database_url)
     workers = wait_for(lambda: len(c := children(server.pid)) >= 2 and c, 30)
     config = run_config(train={"steps": 500_000, "eval_every": 20})
     run_id = httpx.post(base + "/api/runs", json=config, timeout=30).json()["id"]
@@ -67,7 +67,7 @@ def test_sigkill_keeps_metrics_and_restart_marks_interrupted(tmp_path):
 
     before_deadline = {step for at, step in received if at <= killed_at - 1.0}
     assert len(before_deadline) > 100
-    server, base = start_server(db)
+    server, base = start_server(db, DESCENT_DATABASE_URL=database_url)
     try:
         run = httpx.get(f"{base}/api/runs/{run_id}").json()
         assert run["status"] == "interrupted" and "server stopped" in run["error"]

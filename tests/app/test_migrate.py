@@ -1,63 +1,110 @@
-"""A database written by the first version of Descent opens in this one: its runs, events and metrics intact."""
+"""Alembic brings a database of any earlier version to the current schema, on SQLite and PostgreSQL: the first
+release's runs, events and metrics read through the API after the upgrade the server does at start-up."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import sqlite3
+import os
+import subprocess
+import sys
 
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 
-from app.migrate import upgrade
-from app.store import Base, Store
+from app.store import Base, Store, connect
+from tests.conftest import ROOT
 
-# the schema of the first release: no tags or stored chart view on runs, no comparisons or sweeps tables
-OLD_SCHEMA = """
-CREATE TABLE runs (id VARCHAR(32) PRIMARY KEY, name VARCHAR(200), status VARCHAR(16), config JSON,
-  progress FLOAT, total_steps INTEGER, device VARCHAR(32), summary JSON, error TEXT, created DATETIME);
-CREATE TABLE events (run_id VARCHAR(32) REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER, kind VARCHAR(16),
-  data TEXT, PRIMARY KEY (run_id, seq));
-"""
+# the first release's tables, as its models made them with create_all (commit 6ba5e5d)
+FIRST = sa.MetaData()
+RUNS = sa.Table(
+    "runs", FIRST,
+    sa.Column("id", sa.String(32), primary_key=True), sa.Column("name", sa.String(200)),
+    sa.Column("status", sa.String(16), nullable=False, index=True), sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("progress", sa.Float, nullable=False), sa.Column("total_steps", sa.Integer),
+    sa.Column("device", sa.String(32)), sa.Column("summary", sa.JSON), sa.Column("error", sa.Text),
+    sa.Column("created", sa.DateTime, nullable=False, index=True),
+)
+EVENTS = sa.Table(
+    "events", FIRST,
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True), sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+)
 CONFIG = {"dataset": {"name": "moons"}, "model": {"name": "mlp"}, "loss": {"name": "cross_entropy"},
           "optimizer": {"name": "adam", "params": {"lr": 0.01}}, "train": {"steps": 20, "eval_every": 10}}
+RUN_ID = "0a1b2c3d4e5f"
 
 
-def old_database(path) -> None:
-    with sqlite3.connect(path) as db:
-        db.executescript(OLD_SCHEMA)
-        db.execute("INSERT INTO runs VALUES ('0a1b2c3d4e5f', 'kept', 'completed', ?, 1.0, 20, 'cpu', ?, NULL, "
-                   "'2026-01-02 03:04:05')", (json.dumps(CONFIG), json.dumps({"train_loss": 0.25})))
+def first_release_database(url: str) -> sa.Engine:
+    engine = sa.create_engine(url)
+    FIRST.create_all(engine)
+    with engine.begin() as db:
+        db.execute(RUNS.insert().values(id=RUN_ID, name="kept", status="completed", config=CONFIG, progress=1.0,
+                                        total_steps=20, device="cpu", summary={"train_loss": 0.25},
+                                        created=dt.datetime(2026, 1, 2, 3, 4, 5)))
         for seq, (step, loss) in enumerate([(0, 0.7), (10, 0.4), (20, 0.25)], start=1):
             data = {"step": step, "epoch": step / 10, "time": step / 100, "values": {"train_loss": loss}}
-            db.execute("INSERT INTO events VALUES ('0a1b2c3d4e5f', ?, 'metrics', ?)", (seq, json.dumps(data)))
-        db.execute("INSERT INTO events VALUES ('0a1b2c3d4e5f', 4, 'done', ?)",
-                   (json.dumps({"status": "completed", "summary": {"train_loss": 0.25}}),))
+            db.execute(EVENTS.insert().values(run_id=RUN_ID, seq=seq, kind="metrics", data=json.dumps(data)))
+        done = {"status": "completed", "summary": {"train_loss": 0.25}}
+        db.execute(EVENTS.insert().values(run_id=RUN_ID, seq=4, kind="done", data=json.dumps(done)))
+    return engine
 
 
-def test_upgrade_adds_the_new_columns_and_tables_once(tmp_path):
-    old_database(tmp_path / "old.db")
-    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
-    assert upgrade(store.engine, Base.metadata) == []  # the Store already upgraded it; a second pass adds nothing
-    with sqlite3.connect(tmp_path / "old.db") as db:
-        columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"tags", "history"} <= columns and {"comparisons", "sweeps"} <= tables
-    assert [r.id for r in store.list_runs()] == ["0a1b2c3d4e5f"]
+def schema_differences(url: str) -> list:
+    with connect(url).connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
 
 
-def test_an_old_database_serves_its_runs_through_the_api(tmp_path, data_dir):
+def test_the_first_release_upgrades_at_start_up_and_serves_its_runs(database_url, data_dir):
     from app.main import create_app
     from app.settings import Settings
 
-    old_database(tmp_path / "old.db")
+    first_release_database(database_url).dispose()
     # the session's data folder: the upload folder is per process, and other tests' uploads live there
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'old.db'}", data_dir=str(data_dir), workers=1,
-                        torch_threads=1)
+    settings = Settings(database_url=database_url, data_dir=str(data_dir), workers=1, torch_threads=1)
     with TestClient(create_app(settings)) as client:
-        run = client.get("/api/runs/0a1b2c3d4e5f").json()
+        run = client.get(f"/api/runs/{RUN_ID}").json()
         assert run["name"] == "kept" and run["status"] == "completed" and run["tags"] == []
-        history = client.get("/api/runs/0a1b2c3d4e5f/history").json()
+        history = client.get(f"/api/runs/{RUN_ID}/history").json()
         assert history["series"]["train_loss"]["value"] == [0.7, 0.4, 0.25]
-        csv = client.get("/api/runs/0a1b2c3d4e5f/metrics?format=csv").text.splitlines()
+        csv = client.get(f"/api/runs/{RUN_ID}/metrics?format=csv").text.splitlines()
         assert len(csv) == 4  # header and the three points
-        assert client.get("/runs/0a1b2c3d4e5f").status_code == 200
-        assert client.get("/runs").status_code == 200
+        assert client.get(f"/runs/{RUN_ID}").status_code == 200
+        assert client.patch(f"/api/runs/{RUN_ID}", json={"tags": ["old"]}).json()["tags"] == ["old"]
+    assert schema_differences(database_url) == []
+    with connect(database_url).connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+
+
+def test_migrations_build_exactly_the_models_schema(database_url):
+    Store(database_url)
+    assert schema_differences(database_url) == []
+
+
+def test_a_database_extended_in_place_before_alembic_gains_only_what_it_lacks(tmp_path):
+    # app/migrate.py, before Alembic, added runs.tags in place; sweeps came later
+    url = f"sqlite:///{tmp_path / 'between.db'}"
+    engine = first_release_database(url)
+    with engine.begin() as db:
+        db.exec_driver_sql("ALTER TABLE runs ADD COLUMN tags JSON DEFAULT '[]' NOT NULL")
+        db.exec_driver_sql(f"UPDATE runs SET tags = '[\"kept\"]' WHERE id = '{RUN_ID}'")
+    store = Store(url)
+    assert store.get_run(RUN_ID).tags == ["kept"] and schema_differences(url) == []
+
+
+def test_the_db_command_upgrades_and_reports_the_revision(tmp_path):
+    env = {**os.environ, "DESCENT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+
+    def db(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "app", "db", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout + done.stderr
+
+    assert "Running upgrade 0001 -> 0002" in db("upgrade")
+    assert "0002 (head)" in db("current")
+    history = db("history")
+    assert history.index("Rev: 0002") < history.index("Rev: 0001")

@@ -1,0 +1,28 @@
+"""/docs (Swagger UI) and /redoc from the copies in static/vendor: FastAPI's own pages load them from a CDN, which a
+self-hosted server may not reach."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+
+router = APIRouter(include_in_schema=False)
+SWAGGER = "/static/vendor/swagger-ui-5.35.0"
+REDOC = "/static/vendor/redoc-2.5.4/redoc.standalone.js"
+
+
+@router.get("/docs")
+def swagger_ui(request: Request) -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url=request.app.openapi_url, title="Descent API", swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER}/swagger-ui.css", swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+        # Swagger UI would otherwise send the spec's address to validator.swagger.io for a badge
+        swagger_ui_parameters={"validatorUrl": None},
+    )
+
+
+@router.get("/redoc")
+def redoc(request: Request) -> HTMLResponse:
+    return get_redoc_html(openapi_url=request.app.openapi_url, title="Descent API", redoc_js_url=REDOC,
+                          redoc_favicon_url=f"{SWAGGER}/favicon-32x32.png", with_google_fonts=False)
