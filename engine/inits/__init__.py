@@ -85,16 +85,30 @@ class GainParams(Params):
     gain: float = Field(1.0, gt=0.0, le=10.0)
 
 
-@initializers.add("xavier_normal", GainParams, "Glorot: variance 2/(n_in+n_out); for tanh",
+@initializers.add("xavier_normal", GainParams,
+                  "Glorot: std √(2/(n_in+n_out)), the fan-in and fan-out averaged; for tanh and sigmoid",
                   formula=r"w \sim N\!\left(0, \frac{2}{n_{in}+n_{out}}\right)")
 def xavier_normal(params: GainParams):
     return _apply(lambda w: nn.init.xavier_normal_(w, gain=params.gain))
 
 
-@initializers.add("xavier_uniform", GainParams, "Glorot uniform",
+@initializers.add("xavier_uniform", GainParams, "Glorot uniform: the same variance 2/(n_in+n_out)",
                   formula=r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}+n_{out}}}\right)")
 def xavier_uniform(params: GainParams):
     return _apply(lambda w: nn.init.xavier_uniform_(w, gain=params.gain))
+
+
+# LeCun's rule keeps the forward variance with fan-in alone: kaiming with a linear gain is exactly std √(1/n_in)
+@initializers.add("lecun_normal", description="LeCun: std √(1/n_in); what the notes call Xavier for tanh",
+                  formula=r"w \sim N\!\left(0, \frac{1}{n_{in}}\right)")
+def lecun_normal(params: Params):
+    return _apply(lambda w: nn.init.kaiming_normal_(w, nonlinearity="linear"))
+
+
+@initializers.add("lecun_uniform", description="LeCun uniform: the same variance 1/n_in",
+                  formula=r"w \sim U\!\left(\pm\sqrt{\frac{3}{n_{in}}}\right)")
+def lecun_uniform(params: Params):
+    return _apply(lambda w: nn.init.kaiming_uniform_(w, nonlinearity="linear"))
 
 
 @initializers.add("kaiming_normal", description="He: variance 2/n_in; for ReLU",
