@@ -38,8 +38,8 @@ def batching_obstacle(plans: list[Plan]) -> str | None:
         config, model = plan.config, plan.params["model"]
         if plan.names["model"] not in BATCHED_NETWORKS:
             return f"member {i + 1}: network '{plan.names['model']}' has no batched form"
-        if getattr(model, "batch_norm", False):
-            return f"member {i + 1}: batch norm keeps statistics per member"
+        if getattr(model, "norm", "none") != "none":
+            return f"member {i + 1}: norm layers keep weights and statistics per member"
         if plan.names["optimizer"] == "lbfgs" or plan.names["schedule"] == "plateau":
             return f"member {i + 1}: {plan.names['optimizer']}/{plan.names['schedule']} needs its own loop"
         if "regularization" in plan.names:
