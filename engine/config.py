@@ -18,7 +18,7 @@ from engine.probes import probes
 from engine.registry import Params, Registry
 from engine.regularizers import regularizers
 from engine.schedules import schedules
-from engine.tricks import SHAPED_KINDS, Augmentation, EarlyStopping
+from engine.tricks import AUGMENT_KINDS, Augmentation, EarlyStopping
 
 DEFAULT_STEPS = 500
 
@@ -233,11 +233,11 @@ def _check_pairings(names: dict[str, str], info: DataInfo, errors: list) -> None
 
 def _check_augmentation(train: TrainSettings, info: DataInfo, errors: list) -> None:
     augment = train.augment
-    if augment is None or info.kind in SHAPED_KINDS:
+    if augment is None:
         return
-    for knob in ("flip", "shift"):
-        if getattr(augment, knob):
-            errors.append(_error(("train", "augment", knob), f"{knob} needs image or signal data, not {info.kind}"))
+    for knob, kinds in AUGMENT_KINDS.items():
+        if getattr(augment, knob) and info.kind not in kinds:
+            errors.append(_error(("train", "augment", knob), f"{knob} needs {' or '.join(kinds)} data, not {info.kind}"))
 
 
 def _check_model_builds(names: dict[str, str], parsed: dict[str, Params], info: DataInfo, errors: list) -> None:

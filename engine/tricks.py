@@ -17,13 +17,19 @@ from torch import nn
 from engine.registry import Params
 
 LossOfOutput = Callable[[torch.Tensor], torch.Tensor]
-SHAPED_KINDS = ("image", "signal")  # where flips and shifts make sense
+SHAPED_KINDS = ("image", "signal", "volume")  # where flips and shifts make sense
 
 
 class Augmentation(Params):
     flip: bool = Field(False, description="mirror half the samples left-right (images and signals)")
     shift: int = Field(0, ge=0, le=8, description="random shift by up to this many pixels, zero-filled (a random crop)")
     noise: float = Field(0.0, ge=0.0, le=2.0, description="std of Gaussian noise added to each input (colour noise)")
+    rotate: float = Field(0.0, ge=0.0, le=180.0,
+                          description="rotate each image by its own random angle in [−r, r] degrees (zero-filled)")
+
+
+# the data kinds each spatial augmentation needs (noise fits any data)
+AUGMENT_KINDS = {"flip": SHAPED_KINDS, "shift": SHAPED_KINDS, "rotate": ("image",)}
 
 
 class EarlyStopping(Params):
@@ -47,6 +53,16 @@ def _shift(x: torch.Tensor, most: int, gen: torch.Generator) -> torch.Tensor:
         index = offset.view(-1, *[1] * (x.dim() - 1)) + torch.arange(size, device=x.device).view(view)
         x = padded.gather(dim, index.expand(x.shape))
     return x
+
+
+def _rotate(x: torch.Tensor, degrees: float, gen: torch.Generator) -> torch.Tensor:
+    """Turn each image about its centre by an angle drawn from U(−degrees, degrees), bilinear, zeros outside."""
+    angle = (torch.rand(len(x), generator=gen, device=x.device) * 2 - 1) * math.radians(degrees)
+    cos, sin, zero = angle.cos(), angle.sin(), torch.zeros_like(angle)
+    # affine_grid maps output to input coordinates, so this matrix turns the picture by +angle
+    theta = torch.stack([torch.stack([cos, sin, zero], 1), torch.stack([-sin, cos, zero], 1)], 1)
+    grid = nn.functional.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+    return nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
 class BatchTricks:
@@ -83,6 +99,8 @@ class BatchTricks:
             x = _flip(x, self.gen)
         if a.shift and x.dim() > 2:
             x = _shift(x, a.shift, self.gen)
+        if a.rotate and x.dim() == 4:
+            x = _rotate(x, a.rotate, self.gen)
         if a.noise:
             x = x + a.noise * torch.randn(x.shape, generator=self.gen, device=x.device)
         return x

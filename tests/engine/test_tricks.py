@@ -38,6 +38,19 @@ def test_shift_moves_each_image_by_at_most_the_limit(most):
     assert len(set(zip(rows.tolist(), cols.tolist(), strict=True))) > 3  # offsets really vary per sample
 
 
+def test_rotation_turns_each_image_about_its_centre_within_the_limit():
+    x = torch.zeros(64, 1, 21, 21)
+    x[:, 0, 10, 16] = 1.0  # a dot 6 pixels right of the centre
+    out = BatchTricks(Augmentation(rotate=30), 0.0, 0, CPU).transform(x)
+    grid = torch.arange(21.0) - 10
+    mass = out[:, 0].sum((1, 2))
+    cy, cx = (out[:, 0].sum(2) * grid).sum(1) / mass, (out[:, 0].sum(1) * grid).sum(1) / mass
+    assert torch.allclose(torch.hypot(cx, cy), torch.full((64,), 6.0), atol=0.3)  # turned, not moved off centre
+    angles = torch.rad2deg(torch.atan2(cy, cx))
+    assert angles.abs().max() <= 31 and angles.std() > 8  # within ±30°, and each sample has its own angle
+    assert (angles > 5).any() and (angles < -5).any()
+
+
 def test_noise_has_the_asked_std():
     out = BatchTricks(Augmentation(noise=0.5), 0.0, 0, CPU).transform(torch.zeros(200, 1, 8, 8))
     assert abs(out.std().item() - 0.5) < 0.02
