@@ -45,7 +45,8 @@ def batching_obstacle(plans: list[Plan]) -> str | None:
         if "regularization" in plan.names:
             return f"member {i + 1}: explicit penalties run per model"
         t = config.train
-        if t.augment or t.mixup_alpha or t.clip_grad_norm or t.clip_grad_value or t.early_stopping or config.start_from:
+        if (t.augment or t.mixup_alpha or t.manifold_mixup_alpha or t.clip_grad_norm or t.clip_grad_value
+                or t.early_stopping or config.start_from):
             return f"member {i + 1}: training tricks run per model"
         same_shape = (plan.names["model"] == first.names["model"]
                       and getattr(model, "hidden_layers", None) == getattr(first.params["model"], "hidden_layers", None)

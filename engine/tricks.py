@@ -14,6 +14,7 @@ import torch
 from pydantic import Field
 from torch import nn
 
+from engine.manifold_mixup import HiddenMix
 from engine.registry import Params
 
 LossOfOutput = Callable[[torch.Tensor], torch.Tensor]
@@ -66,10 +67,12 @@ def _rotate(x: torch.Tensor, degrees: float, gen: torch.Generator) -> torch.Tens
 
 
 class BatchTricks:
-    """Draws augmentation and mixup once per step, so an optimizer that re-evaluates (L-BFGS) sees one function."""
+    """Draws augmentation and mixup once per step, so an optimizer that re-evaluates (L-BFGS) sees one function.
+    With `hidden` (manifold mixup) the samples are mixed inside the network instead of at its input."""
 
-    def __init__(self, augment: Augmentation | None, mixup_alpha: float, seed: int, device: torch.device):
-        self.augment, self.mixup_alpha = augment, mixup_alpha
+    def __init__(self, augment: Augmentation | None, mixup_alpha: float, seed: int, device: torch.device,
+                 hidden: HiddenMix | None = None):
+        self.augment, self.mixup_alpha, self.hidden = augment, mixup_alpha, hidden
         # own generators: turning a trick on leaves the batch order and the weights' init untouched
         self.gen = torch.Generator(device=device).manual_seed(seed + 2)
         self.rng = np.random.default_rng(seed + 3)
@@ -83,7 +86,11 @@ class BatchTricks:
         # mixup (Zhang et al. 2018): mixing the losses equals the loss on mixed one-hot targets, for any loss
         lam = float(self.rng.beta(self.mixup_alpha, self.mixup_alpha))
         partner = torch.randperm(len(x), generator=self.gen, device=x.device)
-        return lam * x + (1 - lam) * x[partner], lambda out: lam * fn(out, y) + (1 - lam) * fn(out, y[partner])
+        if self.hidden is not None:
+            self.hidden.arm(int(self.rng.integers(len(self.hidden.points))), lam, partner)
+        else:
+            x = lam * x + (1 - lam) * x[partner]
+        return x, lambda out: lam * fn(out, y) + (1 - lam) * fn(out, y[partner])
 
     def state_dict(self) -> dict:
         """Generator states as tensors and plain numbers (checkpoints load with weights_only=True)."""

@@ -1,4 +1,4 @@
-"""The CNN builder: conv layers (1-D for signals, 2-D for images, 3-D for volumes), pooling, norm, dropout, an FC head."""
+"""The CNN builder: conv layers (1-D for signals, 2-D for images, 3-D for volumes), pooling, norm, dropout, FC head."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 from torch import nn
 
 from engine.datasets import DataInfo
+from engine.manifold_mixup import inputs_of_later_layers
 from engine.networks import networks
 from engine.networks.activations import ActivationName
 from engine.networks.conv import Padding, PoolName, Stack
@@ -56,7 +57,7 @@ def conv_body(params: CNNParams, info: DataInfo) -> Stack:
 @networks.add(
     "cnn", CNNParams, "convolutional network builder: conv layers (1-D, 2-D or 3-D as the data is), pooling, "
     "batch or layer norm, a fully connected head",
-    accepts=CONV_INPUTS,
+    accepts=CONV_INPUTS, mixup_points=inputs_of_later_layers,
 )
 def cnn(params: CNNParams, info: DataInfo, out_features: int) -> nn.Module:
     stack = conv_body(params, info)

@@ -9,6 +9,7 @@ from pydantic import Field
 from torch import nn
 
 from engine.datasets import DataInfo
+from engine.manifold_mixup import inputs_of_later_layers
 from engine.networks import networks
 from engine.networks.activations import ActivationName, activations
 from engine.networks.norms import NORM_HELP, NormName, ReadsOldBatchNorm
@@ -61,7 +62,7 @@ def perceptron(params: PerceptronParams, info: DataInfo, out_features: int) -> n
 
 @networks.add(
     "mlp", MLPParams, "multi-layer perceptron: hidden layers with activation, batch or layer norm, dropout",
-    accepts=FLAT_INPUTS,
+    accepts=FLAT_INPUTS, mixup_points=inputs_of_later_layers,
 )
 def mlp(params: MLPParams, info: DataInfo, out_features: int) -> nn.Module:
     return nn.Sequential(nn.Flatten(), *fc_layers(
