@@ -15,7 +15,7 @@ from engine.networks.activations import ActivationName, activations
 from engine.networks.norms import NORM_HELP, NormName, ReadsOldBatchNorm
 from engine.registry import Params
 
-FLAT_INPUTS = ["points", "vector", "image", "signal"]
+FLAT_INPUTS = ["points", "vector", "image", "signal", "volume"]
 Width = Annotated[int, Field(ge=1, le=4096)]
 
 
