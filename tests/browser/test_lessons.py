@@ -70,3 +70,21 @@ def test_the_run_page_draws_pre_activations_under_the_curve_and_batch_norm_stati
     page.wait_for_function(f"{norms}.length === 2 && {norms}.every(c => c.data?.length === 4)")
     names = page.evaluate(f"{norms}[0].data.map(t => t.name)")
     assert names[0].startswith("this batch") and names[1].startswith("running average")
+
+
+def test_the_batch_size_preset_races_sgd_mbgd_and_bgd_for_the_same_epochs(page, live_server):
+    page.goto(live_server + "/")
+    page.fill("[name='dataset.params.n_samples']", "200")
+    page.click("#race-preset-batch-size")
+    page.wait_for_url("**/compare/*", timeout=30_000)
+    labels = page.eval_on_selector_all("#ranking tr[data-member] td:nth-child(3)", "ts => ts.map(t => t.textContent)")
+    assert labels == ["train.batch_size=1", "train.batch_size=32", "train.batch_size=full"]
+    comparison = httpx.get(live_server + "/api/comparisons/" + page.url.rsplit("/", 1)[1], timeout=30).json()
+    configs = [httpx.get(f"{live_server}/api/runs/{m['id']}", timeout=30).json()["config"]["train"]
+               for m in comparison["members"]]
+    assert {c["epochs"] for c in configs} == {10} and all(c.get("steps") is None for c in configs)
+    lesson = page.locator("#lesson-batch-size")
+    expect(lesson).to_contain_text("never settles")
+    expect(lesson).to_contain_text("powers of 2")
+    page.click("#lesson-batch-size [data-x-axis=epoch]")
+    assert page.eval_on_selector("#curve-controls [name=x_axis]", "s => s.value") == "epoch"
