@@ -6,6 +6,7 @@ import torch
 from pydantic import Field
 
 from engine.datasets import DataInfo, DatasetParams, datasets
+from engine.datasets.images import one_per_sample
 
 SOLIDS = ("ball", "cube", "rod", "plate")
 
@@ -47,8 +48,6 @@ def _solids(size: int, n: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
 def volumes(params: VolumeParams, seed: int):
     gen = torch.Generator().manual_seed(seed)
     n, size = params.n_samples, params.size
-    y = torch.arange(n) % params.n_classes
-    masks = _solids(size, n, gen)
-    chosen = torch.stack([masks[name] for name in SOLIDS[: params.n_classes]])[y, torch.arange(n)]
+    y, chosen = one_per_sample(_solids(size, n, gen), SOLIDS[: params.n_classes])
     x = chosen.float() + params.noise * torch.randn(n, size, size, size, generator=gen)
     return x.unsqueeze(1), y

@@ -98,29 +98,21 @@ def xavier_uniform(params: GainParams):
     return _apply(lambda w: nn.init.xavier_uniform_(w, gain=params.gain))
 
 
-# LeCun's rule keeps the forward variance with fan-in alone: kaiming with a linear gain is exactly std √(1/n_in)
-@initializers.add("lecun_normal", description="LeCun: std √(1/n_in); what the notes call Xavier for tanh",
-                  formula=r"w \sim N\!\left(0, \frac{1}{n_{in}}\right)")
-def lecun_normal(params: Params):
-    return _apply(lambda w: nn.init.kaiming_normal_(w, nonlinearity="linear"))
-
-
-@initializers.add("lecun_uniform", description="LeCun uniform: the same variance 1/n_in",
-                  formula=r"w \sim U\!\left(\pm\sqrt{\frac{3}{n_{in}}}\right)")
-def lecun_uniform(params: Params):
-    return _apply(lambda w: nn.init.kaiming_uniform_(w, nonlinearity="linear"))
-
-
-@initializers.add("kaiming_normal", description="He: variance 2/n_in; for ReLU",
-                  formula=r"w \sim N\!\left(0, \frac{2}{n_{in}}\right)")
-def kaiming_normal(params: Params):
-    return _apply(lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"))
-
-
-@initializers.add("kaiming_uniform", description="He uniform; for ReLU",
-                  formula=r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}}}\right)")
-def kaiming_uniform(params: Params):
-    return _apply(lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu"))
+# the fan-in family: std = gain/√n_in, the gain from the unit the layer feeds (kaiming with a linear gain is LeCun)
+_FAN_IN = {
+    "lecun_normal": (nn.init.kaiming_normal_, "linear", "LeCun: std √(1/n_in); what the notes call Xavier for tanh",
+                     r"w \sim N\!\left(0, \frac{1}{n_{in}}\right)"),
+    "lecun_uniform": (nn.init.kaiming_uniform_, "linear", "LeCun uniform: the same variance 1/n_in",
+                      r"w \sim U\!\left(\pm\sqrt{\frac{3}{n_{in}}}\right)"),
+    "kaiming_normal": (nn.init.kaiming_normal_, "relu", "He: variance 2/n_in; for ReLU",
+                       r"w \sim N\!\left(0, \frac{2}{n_{in}}\right)"),
+    "kaiming_uniform": (nn.init.kaiming_uniform_, "relu", "He uniform; for ReLU",
+                        r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}}}\right)"),
+}
+for _name, (_fill, _unit, _text, _formula) in _FAN_IN.items():
+    initializers.add(_name, description=_text, formula=_formula)(
+        lambda params, fill=_fill, unit=_unit: _apply(lambda w: fill(w, nonlinearity=unit))
+    )
 
 
 @initializers.add("orthogonal", GainParams, "a (semi-)orthogonal matrix per layer")
