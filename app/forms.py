@@ -12,7 +12,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from engine.registry import schema
 
@@ -65,6 +65,10 @@ def _sub_model(annotation: Any) -> type[BaseModel] | None:
 def fields_for(prefix: str, model: type[BaseModel], values: dict[str, Any] | None = None) -> list[FormField]:
     properties = schema(model).get("properties", {})
     values = values or {}
+    try:  # the model's own reading of the values: an old name (batch_norm) lands on its field (norm)
+        values = model.model_validate(values).model_dump(mode="json")
+    except ValidationError:
+        pass  # shown as given, so the person sees what to fix
     defaults = model.model_construct().model_dump(mode="json")  # default factories too, not only defaults
     result = []
     for key, prop in properties.items():

@@ -19,7 +19,7 @@ from engine.probes import probes
 from engine.registry import Params, Registry
 from engine.regularizers import regularizers
 from engine.schedules import schedules
-from engine.tricks import SHAPED_KINDS, Augmentation, EarlyStopping
+from engine.tricks import AUGMENT_KINDS, Augmentation, EarlyStopping
 
 DEFAULT_STEPS = 500
 # a client's JSON body: no unknown keys, no NaN or ±Infinity, and no "5" or true where a number belongs
@@ -56,6 +56,10 @@ class TrainSettings(BaseModel):
         None, gt=0.0, le=1e6, description="clamp each gradient component to [−v, v]"
     )
     mixup_alpha: float = Field(0.0, ge=0.0, le=10.0, description="mixup: λ ~ Beta(α, α); 0 = off")
+    manifold_mixup_alpha: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="manifold mixup: mix hidden states at a random layer, λ ~ Beta(α, α); 0 = off (MLP, CNN, ResNet)",
+    )
     augment: Augmentation | None = Field(None, description="random flips, shifts and noise on training batches")
     checkpoint_every: int = Field(
         0, ge=0, le=10_000_000, description="save weights every this many steps (and at the end); 0 = 10 per run"
@@ -67,6 +71,8 @@ class TrainSettings(BaseModel):
             raise ValueError("give steps or epochs, not both")
         if isinstance(self.batch_size, int) and self.batch_size < 1:
             raise ValueError("batch_size must be at least 1 or 'full'")
+        if self.mixup_alpha and self.manifold_mixup_alpha:
+            raise ValueError("mix at the input (mixup_alpha) or at a hidden layer (manifold_mixup_alpha), not both")
         return self
 
 
@@ -201,6 +207,11 @@ def resolve(config: RunConfig) -> Plan:
 
     _check_pairings(names, info, errors)
     _check_augmentation(config.train, info, errors)
+    if config.train.manifold_mixup_alpha and names.get("model") in networks:
+        if "mixup_points" not in networks[names["model"]].meta:
+            able = [e.name for e in networks if "mixup_points" in e.meta]
+            errors.append(_error(("train", "manifold_mixup_alpha"),
+                                 f"network '{names['model']}' has no hidden layers to mix; use {', '.join(able)}"))
     if not errors and {"model", "loss"} <= parsed.keys():
         _check_model_builds(names, parsed, info, errors)
     n_train = split_sizes(info.n_samples, parsed["dataset"])[0]
@@ -246,11 +257,12 @@ def _check_pairings(names: dict[str, str], info: DataInfo, errors: list) -> None
 
 def _check_augmentation(train: TrainSettings, info: DataInfo, errors: list) -> None:
     augment = train.augment
-    if augment is None or info.kind in SHAPED_KINDS:
+    if augment is None:
         return
-    for knob in ("flip", "shift"):
-        if getattr(augment, knob):
-            errors.append(_error(("train", "augment", knob), f"{knob} needs image or signal data, not {info.kind}"))
+    for knob, kinds in AUGMENT_KINDS.items():
+        if getattr(augment, knob) and info.kind not in kinds:
+            errors.append(_error(("train", "augment", knob),
+                                 f"{knob} needs {' or '.join(kinds)} data, not {info.kind}"))
 
 
 def _check_model_builds(names: dict[str, str], parsed: dict[str, Params], info: DataInfo, errors: list) -> None:

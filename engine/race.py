@@ -39,14 +39,15 @@ def batching_obstacle(plans: list[Plan]) -> str | None:
         config, model = plan.config, plan.params["model"]
         if plan.names["model"] not in BATCHED_NETWORKS:
             return f"member {i + 1}: network '{plan.names['model']}' has no batched form"
-        if getattr(model, "batch_norm", False):
-            return f"member {i + 1}: batch norm keeps statistics per member"
+        if getattr(model, "norm", "none") != "none":
+            return f"member {i + 1}: norm layers keep weights and statistics per member"
         if plan.names["optimizer"] == "lbfgs" or plan.names["schedule"] == "plateau":
             return f"member {i + 1}: {plan.names['optimizer']}/{plan.names['schedule']} needs its own loop"
         if "regularization" in plan.names:
             return f"member {i + 1}: explicit penalties run per model"
         t = config.train
-        if t.augment or t.mixup_alpha or t.clip_grad_norm or t.clip_grad_value or t.early_stopping or config.start_from:
+        if (t.augment or t.mixup_alpha or t.manifold_mixup_alpha or t.clip_grad_norm or t.clip_grad_value
+                or t.early_stopping or config.start_from):
             return f"member {i + 1}: training tricks run per model"
         same_shape = (plan.names["model"] == first.names["model"]
                       and getattr(model, "hidden_layers", None) == getattr(first.params["model"], "hidden_layers", None)

@@ -17,6 +17,7 @@ from engine.control import Action, Control
 from engine.events import Done, Event, Metrics, Probe, Status
 from engine.inits import initializers
 from engine.losses import Objective, losses
+from engine.manifold_mixup import manifold_mix
 from engine.networks import networks
 from engine.optimizers import optimizers
 from engine.probes.watch import build_all as build_probes
@@ -105,7 +106,9 @@ def train(
     penalty = None
     if "regularization" in plan.names:
         penalty = regularizers[plan.names["regularization"]].build(plan.params["regularization"])
-    tricks = BatchTricks(settings.augment, settings.mixup_alpha, settings.seed, device)
+    hidden_mix = manifold_mix(settings.manifold_mixup_alpha, networks[plan.names["model"]], model)
+    tricks = BatchTricks(settings.augment, settings.mixup_alpha or settings.manifold_mixup_alpha, settings.seed,
+                         device, hidden_mix)
     stopper = EarlyStopper(settings.early_stopping) if settings.early_stopping else None
     context = probes.ProbeContext(data, objective, plan.total_steps, settings.eval_every)
     runners, watches = build_probes(plan.probes, context)  # watches read inside logged steps (per-layer norms)

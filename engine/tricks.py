@@ -14,16 +14,23 @@ import torch
 from pydantic import Field
 from torch import nn
 
+from engine.manifold_mixup import HiddenMix
 from engine.registry import Params
 
 LossOfOutput = Callable[[torch.Tensor], torch.Tensor]
-SHAPED_KINDS = ("image", "signal")  # where flips and shifts make sense
+SHAPED_KINDS = ("image", "signal", "volume")  # where flips and shifts make sense
 
 
 class Augmentation(Params):
     flip: bool = Field(False, description="mirror half the samples left-right (images and signals)")
     shift: int = Field(0, ge=0, le=8, description="random shift by up to this many pixels, zero-filled (a random crop)")
     noise: float = Field(0.0, ge=0.0, le=2.0, description="std of Gaussian noise added to each input (colour noise)")
+    rotate: float = Field(0.0, ge=0.0, le=180.0,
+                          description="rotate each image by its own random angle in [−r, r] degrees (zero-filled)")
+
+
+# the data kinds each spatial augmentation needs (noise fits any data)
+AUGMENT_KINDS = {"flip": SHAPED_KINDS, "shift": SHAPED_KINDS, "rotate": ("image",)}
 
 
 class EarlyStopping(Params):
@@ -49,11 +56,23 @@ def _shift(x: torch.Tensor, most: int, gen: torch.Generator) -> torch.Tensor:
     return x
 
 
-class BatchTricks:
-    """Draws augmentation and mixup once per step, so an optimizer that re-evaluates (L-BFGS) sees one function."""
+def _rotate(x: torch.Tensor, degrees: float, gen: torch.Generator) -> torch.Tensor:
+    """Turn each image about its centre by an angle drawn from U(−degrees, degrees), bilinear, zeros outside."""
+    angle = (torch.rand(len(x), generator=gen, device=x.device) * 2 - 1) * math.radians(degrees)
+    cos, sin, zero = angle.cos(), angle.sin(), torch.zeros_like(angle)
+    # affine_grid maps output to input coordinates, so this matrix turns the picture by +angle
+    theta = torch.stack([torch.stack([cos, sin, zero], 1), torch.stack([-sin, cos, zero], 1)], 1)
+    grid = nn.functional.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+    return nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
-    def __init__(self, augment: Augmentation | None, mixup_alpha: float, seed: int, device: torch.device):
-        self.augment, self.mixup_alpha = augment, mixup_alpha
+
+class BatchTricks:
+    """Draws augmentation and mixup once per step, so an optimizer that re-evaluates (L-BFGS) sees one function.
+    With `hidden` (manifold mixup) the samples are mixed inside the network instead of at its input."""
+
+    def __init__(self, augment: Augmentation | None, mixup_alpha: float, seed: int, device: torch.device,
+                 hidden: HiddenMix | None = None):
+        self.augment, self.mixup_alpha, self.hidden = augment, mixup_alpha, hidden
         # own generators: turning a trick on leaves the batch order and the weights' init untouched
         self.gen = torch.Generator(device=device).manual_seed(seed + 2)
         self.rng = np.random.default_rng(seed + 3)
@@ -67,7 +86,11 @@ class BatchTricks:
         # mixup (Zhang et al. 2018): mixing the losses equals the loss on mixed one-hot targets, for any loss
         lam = float(self.rng.beta(self.mixup_alpha, self.mixup_alpha))
         partner = torch.randperm(len(x), generator=self.gen, device=x.device)
-        return lam * x + (1 - lam) * x[partner], lambda out: lam * fn(out, y) + (1 - lam) * fn(out, y[partner])
+        if self.hidden is not None:
+            self.hidden.arm(int(self.rng.integers(len(self.hidden.points))), lam, partner)
+        else:
+            x = lam * x + (1 - lam) * x[partner]
+        return x, lambda out: lam * fn(out, y) + (1 - lam) * fn(out, y[partner])
 
     def state_dict(self) -> dict:
         """Generator states as tensors and plain numbers (checkpoints load with weights_only=True)."""
@@ -83,6 +106,8 @@ class BatchTricks:
             x = _flip(x, self.gen)
         if a.shift and x.dim() > 2:
             x = _shift(x, a.shift, self.gen)
+        if a.rotate and x.dim() == 4:
+            x = _rotate(x, a.rotate, self.gen)
         if a.noise:
             x = x + a.noise * torch.randn(x.shape, generator=self.gen, device=x.device)
         return x

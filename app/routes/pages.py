@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app.catalog import build_catalog
-from app.compare import differences
+from app.compare import differences, lesson
 from app.deps import RunDep, SettingsDep, StoreDep
 from app.forms import FormField, fields_for
 from app.links import encode_config, state_from_link
@@ -124,8 +124,10 @@ def compare_page(request: Request, store: StoreDep, runs: str = ""):
     if missing or len(ids) < 1:
         raise HTTPException(404, f"no run with id {', '.join(missing) or '(none given)'}")
     members = [public(row) for row in rows]
-    return render(request, "compare.html", {"members": members, "labels": differences([m["config"] for m in members]),
-                                            "title": "Overlay of runs", "note": None, **_chart_facts(members)})
+    configs = [m["config"] for m in members]
+    return render(request, "compare.html", {"members": members, "labels": differences(configs),
+                                            "title": "Overlay of runs", "note": None, "lesson": lesson(configs),
+                                            **_chart_facts(members)})
 
 
 @router.get("/compare/{comparison_id}", response_class=HTMLResponse)
@@ -139,7 +141,8 @@ def race_page(request: Request, comparison_id: str, store: StoreDep):
     note = ("Fair by construction: every member uses the same data, the same initial weights (bit-identical when "
             f"their init agrees) and the same batch order; only the variant differs. Here {how}.")
     return render(request, "compare.html", {"members": members, "labels": comparison.labels,
-                                            "title": comparison.name or "Race", "note": note, **_chart_facts(members)})
+                                            "title": comparison.name or "Race", "note": note,
+                                            "lesson": lesson([m["config"] for m in members]), **_chart_facts(members)})
 
 
 def _chart_facts(members: list[dict[str, Any]]) -> dict[str, Any]:

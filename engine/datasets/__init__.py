@@ -24,13 +24,20 @@ class DatasetParams(Params):
 class DataInfo:
     """What a network and a loss need to know of a data set, without generating it."""
 
-    kind: str  # points (2-D), vector (1-D regression), image (C,H,W), signal (C,L), sequence (T,F)
+    # points (2-D), vector (1-D regression), image (C,H,W), signal (C,L), sequence (T,F), volume (C,D,H,W),
+    # tagging (T,F) with a label at every step
+    kind: str
     task: str  # classification or regression
     input_shape: tuple[int, ...]
     n_samples: int
     n_classes: int = 0  # 0 for regression
     target_dim: int = 1  # outputs for regression
     class_names: tuple[str, ...] = ()
+
+    @property
+    def per_step(self) -> bool:
+        """Labels at every time step (y is (n, T)): the network answers per step and the loss sums over steps."""
+        return self.kind == "tagging"
 
 
 @dataclass
@@ -89,12 +96,12 @@ def load(name: str, params: DatasetParams, seed: int) -> DataBundle:
 def normalization_dims(kind: str, ndim: int) -> tuple[int, ...]:
     """Axes the z-score averages over: samples, plus positions for images and signals (per channel)
     and time steps for sequences (per feature), so a statistic is never taken from one pixel alone."""
-    if kind in ("image", "signal"):
+    if kind in ("image", "signal", "volume"):
         return (0, *range(2, ndim))
-    if kind == "sequence":
+    if kind in ("sequence", "tagging"):
         return tuple(range(ndim - 1))
     return (0,)
 
 
 # registration order is catalog order: toy sets first, then 1-D curves, images, signals, sequences
-from engine.datasets import toy2d, curves, images, signals, sequences, uploads  # noqa: E402,F401,I001
+from engine.datasets import toy2d, curves, images, volumes, signals, sequences, uploads  # noqa: E402,F401,I001

@@ -70,6 +70,14 @@ def _masks(size: int, n: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
     }
 
 
+def one_per_sample(masks: dict[str, torch.Tensor], names: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Labels cycling through `names`, and for each sample the mask of its own class (each mask holds one drawing
+    per sample, at that sample's place and size)."""
+    n = len(next(iter(masks.values())))
+    y = torch.arange(n) % len(names)
+    return y, torch.stack([masks[name] for name in names])[y, torch.arange(n)]
+
+
 @datasets.add(
     "shapes", ShapesParams, "procedural images: circles, squares, triangles, horizontal and vertical stripes",
     info=_shapes_info, kind="image", formula=r"x = \text{shape}_y(\text{position}, \text{size}) + N(0, \text{noise}^2)",
@@ -77,9 +85,7 @@ def _masks(size: int, n: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
 def shapes(params: ShapesParams, seed: int):
     gen = torch.Generator().manual_seed(seed)
     n, size = params.n_samples, params.image_size
-    y = torch.arange(n) % params.n_classes
-    masks = _masks(size, n, gen)
-    chosen = torch.stack([masks[name] for name in SHAPES[: params.n_classes]])[y, torch.arange(n)]
+    y, chosen = one_per_sample(_masks(size, n, gen), SHAPES[: params.n_classes])
     brightness = 0.6 + 0.4 * torch.rand(n, 1, 1, generator=gen)
     x = chosen.float() * brightness + params.noise * torch.randn(n, size, size, generator=gen)
     return x.unsqueeze(1), y

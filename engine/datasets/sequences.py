@@ -1,4 +1,4 @@
-"""Sequence tasks for recurrent nets and attention: sine forecasting, the adding problem, parity."""
+"""Sequence tasks for recurrent nets and attention: sine forecasting, the adding problem, parity, per-step tagging."""
 
 from __future__ import annotations
 
@@ -72,3 +72,23 @@ def parity(params: ParityParams, seed: int):
     gen = torch.Generator().manual_seed(seed)
     bits = torch.randint(0, 2, (params.n_samples, params.seq_len), generator=gen)
     return bits.unsqueeze(2).float(), bits.sum(1) % 2
+
+
+class TaggingParams(SequenceParams):
+    n_classes: int = Field(3, ge=2, le=6, description="k: each step is labelled with the count of ones so far mod k")
+    noise: float = Field(0.2, ge=0.0, le=1.0, description="std of the noise on each bit")
+
+
+@datasets.add(
+    "sequence_tagging", TaggingParams,
+    "many-to-many: label every step of a noisy bit sequence with the count of ones so far, modulo k",
+    info=lambda p: DataInfo("tagging", "classification", (p.seq_len, 1), p.n_samples, n_classes=p.n_classes,
+                            class_names=tuple(str(k) for k in range(p.n_classes))),
+    kind="tagging", formula=r"y_t = \Big(\sum_{s \le t} b_s\Big) \bmod k",
+)
+def sequence_tagging(params: TaggingParams, seed: int):
+    gen = torch.Generator().manual_seed(seed)
+    bits = torch.randint(0, 2, (params.n_samples, params.seq_len), generator=gen)
+    # the label needs the whole past, not the current input alone: a many-to-one net cannot fake it
+    x = bits.float() + params.noise * torch.randn(bits.shape, generator=gen)
+    return x.unsqueeze(2), bits.cumsum(1) % params.n_classes

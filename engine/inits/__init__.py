@@ -89,29 +89,35 @@ class GainParams(Params):
     gain: float = Field(1.0, gt=0.0, le=10.0)
 
 
-@initializers.add("xavier_normal", GainParams, "Glorot: variance 2/(n_in+n_out); for tanh (the notes' "
-                  "'Xavier' √(1/n) is LeCun's variant)",
+@initializers.add("xavier_normal", GainParams,
+                  "Glorot: std √(2/(n_in+n_out)), the fan-in and fan-out averaged; for tanh and sigmoid (the notes' "
+                  "'Xavier' √(1/n) is LeCun's variant: lecun_normal)",
                   formula=r"w \sim N\!\left(0, \text{gain}^2\frac{2}{n_{in}+n_{out}}\right)")
 def xavier_normal(params: GainParams):
     return _apply(lambda w: nn.init.xavier_normal_(w, gain=params.gain))
 
 
-@initializers.add("xavier_uniform", GainParams, "Glorot uniform",
+@initializers.add("xavier_uniform", GainParams, "Glorot uniform: the same variance 2/(n_in+n_out)",
                   formula=r"w \sim U\!\left(\pm\,\text{gain}\sqrt{\frac{6}{n_{in}+n_{out}}}\right)")
 def xavier_uniform(params: GainParams):
     return _apply(lambda w: nn.init.xavier_uniform_(w, gain=params.gain))
 
 
-@initializers.add("kaiming_normal", description="He: variance 2/n_in; for ReLU",
-                  formula=r"w \sim N\!\left(0, \frac{2}{n_{in}}\right)")
-def kaiming_normal(params: Params):
-    return _apply(lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"))
-
-
-@initializers.add("kaiming_uniform", description="He uniform; for ReLU",
-                  formula=r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}}}\right)")
-def kaiming_uniform(params: Params):
-    return _apply(lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu"))
+# the fan-in family: std = gain/√n_in, the gain from the unit the layer feeds (kaiming with a linear gain is LeCun)
+_FAN_IN = {
+    "lecun_normal": (nn.init.kaiming_normal_, "linear", "LeCun: std √(1/n_in); what the notes call Xavier for tanh",
+                     r"w \sim N\!\left(0, \frac{1}{n_{in}}\right)"),
+    "lecun_uniform": (nn.init.kaiming_uniform_, "linear", "LeCun uniform: the same variance 1/n_in",
+                      r"w \sim U\!\left(\pm\sqrt{\frac{3}{n_{in}}}\right)"),
+    "kaiming_normal": (nn.init.kaiming_normal_, "relu", "He: variance 2/n_in; for ReLU",
+                       r"w \sim N\!\left(0, \frac{2}{n_{in}}\right)"),
+    "kaiming_uniform": (nn.init.kaiming_uniform_, "relu", "He uniform; for ReLU",
+                        r"w \sim U\!\left(\pm\sqrt{\frac{6}{n_{in}}}\right)"),
+}
+for _name, (_fill, _unit, _text, _formula) in _FAN_IN.items():
+    initializers.add(_name, description=_text, formula=_formula)(
+        lambda params, fill=_fill, unit=_unit: _apply(lambda w: fill(w, nonlinearity=unit))
+    )
 
 
 @initializers.add("orthogonal", GainParams, "a (semi-)orthogonal matrix per layer",

@@ -29,6 +29,9 @@ class PathRequest(BaseModel):
     start: tuple[float, float] | None = Field(None, description="[x, y]; null = the surface's default start")
     steps: int | None = Field(None, ge=1, le=MAX_STEPS, description="optimizer steps; null = the surface's default")
     optimizers: list[Spec] = Field(min_length=1, max_length=12)
+    noise: float = Field(0.0, ge=0.0, le=1000.0, description="σ of Gaussian noise added to each gradient component, "
+                         "drawn once per step (a stochastic gradient); 0 = the exact gradient")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the noise: every optimizer sees the same draws")
 
 
 @dataclass
@@ -68,17 +71,23 @@ def parse(request: PathRequest) -> list[tuple[str, Params]]:
     return chosen
 
 
-def optimizer_path(surface: str, start: tuple[float, float], name: str, params: Params, steps: int) -> OptimizerPath:
-    """Run optimizer `name` for `steps` steps on `surface`; a non-finite or runaway point ends the path."""
+def optimizer_path(surface: str, start: tuple[float, float], name: str, params: Params, steps: int,
+                   noise: float = 0.0, seed: int = 0) -> OptimizerPath:
+    """Run optimizer `name` for `steps` steps on `surface`; a non-finite or runaway point ends the path.
+    With `noise` σ, each step's gradient is g + σz, z ~ N(0, I) drawn once per step from `seed`."""
     f = surfaces[surface].build
     # float64: long paths near a minimum stay smooth instead of jittering at float32's resolution
     point = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     optimizer = optimizers[name].build(params, [point])
+    generator = torch.Generator().manual_seed(seed)
+    kick = torch.zeros(2, dtype=torch.float64)
 
     def closure() -> torch.Tensor:
         optimizer.zero_grad(set_to_none=True)
         loss = f(point[0], point[1])
         loss.backward()
+        if noise:
+            point.grad += kick  # the same draw for every evaluation within a step (L-BFGS evaluates several)
         return loss
 
     result = OptimizerPath(name, params.model_dump(mode="json"))
@@ -86,6 +95,8 @@ def optimizer_path(surface: str, start: tuple[float, float], name: str, params: 
         result.path.append(point.tolist())
         result.loss.append(f(point[0], point[1]).item())
     for _ in range(steps):
+        if noise:
+            kick = noise * torch.randn(2, generator=generator, dtype=torch.float64)
         optimizer.step(closure)  # L-BFGS calls the closure several times per step; the others once
         with torch.no_grad():
             x, y = point.tolist()
@@ -105,4 +116,5 @@ def run_paths(request: PathRequest) -> list[OptimizerPath]:
     start = request.start or tuple(meta["start"])
     steps = request.steps or meta["steps"]
     log.debug("paths on %s from %s for %d steps: %s", request.surface, start, steps, [n for n, _ in chosen])
-    return [optimizer_path(request.surface, start, name, params, steps) for name, params in chosen]
+    return [optimizer_path(request.surface, start, name, params, steps, request.noise, request.seed)
+            for name, params in chosen]

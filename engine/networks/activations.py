@@ -45,7 +45,25 @@ _SIMPLE = {
                 r"\frac{e^{x_i}}{\sum_j e^{x_j}}"),
 }
 
+CURVE_RANGE = (-6.0, 6.0)
+
+
+def curve(module: nn.Module, points: int = 121) -> dict[str, list[float]]:
+    """The unit's value and slope over CURVE_RANGE, the slope by autograd: what backprop multiplies by there
+    (0 for the step unit, whose backward says so)."""
+    x = torch.linspace(*CURVE_RANGE, points, requires_grad=True)
+    y = module(x)
+    (slope,) = torch.autograd.grad(y.sum(), x)
+    return {"x": _rounded(x), "y": _rounded(y), "dy": _rounded(slope)}
+
+
+def _rounded(t: torch.Tensor) -> list[float]:
+    return [float(f"{v:.4g}") for v in t.detach().tolist()]
+
+
+# softmax has no curve of one input: it is a function of the whole output vector
 for _name, (_factory, _text, _formula) in _SIMPLE.items():
-    activations.add(_name, description=_text, formula=_formula)(lambda params=None, f=_factory: f())
+    _curve = curve(_factory()) if _name != "softmax" else None
+    activations.add(_name, description=_text, formula=_formula, curve=_curve)(lambda params=None, f=_factory: f())
 
 ActivationName = Literal[tuple(activations.names())]  # type: ignore[valid-type]

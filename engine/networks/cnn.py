@@ -1,4 +1,4 @@
-"""The CNN builder: a list of conv layers (1-D for signals, 2-D for images), pooling, BN, dropout, an FC head."""
+"""The CNN builder: conv layers (1-D for signals, 2-D for images, 3-D for volumes), pooling, norm, dropout, FC head."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ from pydantic import Field, model_validator
 from torch import nn
 
 from engine.datasets import DataInfo
+from engine.manifold_mixup import inputs_of_later_layers
 from engine.networks import networks
 from engine.networks.activations import ActivationName
 from engine.networks.conv import Padding, PoolName, Stack
 from engine.networks.mlp import Width, fc_layers
+from engine.networks.norms import NORM_HELP, NormName, ReadsOldBatchNorm
 from engine.registry import Params
 
-CONV_INPUTS = ["image", "signal"]
+CONV_INPUTS = ["image", "signal", "volume"]
 
 
 class ConvLayer(Params):
@@ -28,14 +30,14 @@ class ConvLayer(Params):
         return self
 
 
-class CNNParams(Params):
+class CNNParams(ReadsOldBatchNorm):
     conv_layers: list[ConvLayer] = Field(
         default_factory=lambda: [ConvLayer(channels=16), ConvLayer(channels=32), ConvLayer(channels=32)],
         min_length=1, max_length=12, description="convolutions in order; each is followed by BN, activation, pool",
     )
     pool: PoolName = Field("max", description="pooling after each conv layer (skipped once a map is 1 cell)")
     pool_size: int = Field(2, ge=2, le=4, description="pooling window and stride")
-    batch_norm: bool = Field(False, description="batch norm after each convolution")
+    norm: NormName = Field("none", description=NORM_HELP + " after each convolution")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="drop probability p in the fully connected head "
                            "(keep_prob = 1 − p)")
     activation: ActivationName = Field("relu", description="non-linearity after each conv and hidden layer")
@@ -47,16 +49,16 @@ class CNNParams(Params):
 def conv_body(params: CNNParams, info: DataInfo) -> Stack:
     stack = Stack(info.input_shape)
     for layer in params.conv_layers:
-        stack.conv(layer.channels, layer.kernel_size, layer.stride, layer.padding, bias=not params.batch_norm)
-        if params.batch_norm:
-            stack.norm()
-        stack.act(params.activation).pool(params.pool, params.pool_size)
+        # batch norm subtracts each channel's mean: a bias before it would be learned for nothing
+        stack.conv(layer.channels, layer.kernel_size, layer.stride, layer.padding, bias=params.norm != "batch")
+        stack.norm(params.norm).act(params.activation).pool(params.pool, params.pool_size)
     return stack
 
 
 @networks.add(
-    "cnn", CNNParams, "convolutional network builder: conv layers, pooling, batch norm, a fully connected head",
-    accepts=CONV_INPUTS, formula=r"h = \mathrm{pool}(\sigma(W * x + b)),\ "
+    "cnn", CNNParams, "convolutional network builder: conv layers (1-D, 2-D or 3-D as the data is), pooling, "
+    "batch or layer norm, a fully connected head",
+    accepts=CONV_INPUTS, mixup_points=inputs_of_later_layers, formula=r"h = \mathrm{pool}(\sigma(W * x + b)),\ "
     r"W_{out} = \left\lfloor\frac{W - F + 2P}{S}\right\rfloor + 1",
 )
 def cnn(params: CNNParams, info: DataInfo, out_features: int) -> nn.Module:

@@ -1,6 +1,6 @@
-"""Shared pieces of the convolutional networks: 1-D/2-D layer factories, the padding rules and size arithmetic.
+"""Shared pieces of the convolutional networks: 1-D/2-D/3-D layer factories, the padding rules and size arithmetic.
 
-The rank (1-D or 2-D) comes from the data set's input_shape: (C, L) is a signal, (C, H, W) an image.
+The rank comes from the data set's input_shape: (C, L) is a signal, (C, H, W) an image, (C, D, H, W) a volume.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pydantic import Field
 from torch import nn
 
 from engine.networks.activations import activations
+from engine.networks.norms import NormName
 
 PoolName = Literal["max", "avg", "none"]
 Padding = Literal["same", "valid"] | Annotated[int, Field(ge=0, le=8)]
@@ -32,19 +33,26 @@ def padding_amount(padding: Padding, kernel_size: int, stride: int) -> int | str
 
 
 def conv_cls(rank: int) -> type[nn.Module]:
-    return (nn.Conv1d, nn.Conv2d)[rank - 1]
+    return (nn.Conv1d, nn.Conv2d, nn.Conv3d)[rank - 1]
 
 
 def norm_cls(rank: int) -> type[nn.Module]:
-    return (nn.BatchNorm1d, nn.BatchNorm2d)[rank - 1]
+    return (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)[rank - 1]
+
+
+def conv_norm(kind: NormName, rank: int, channels: int) -> nn.Module:
+    """BatchNorm per channel, or layer norm over each sample's channels and positions (GroupNorm with one group,
+    which keeps one scale and shift per channel and so fits any map size)."""
+    return norm_cls(rank)(channels) if kind == "batch" else nn.GroupNorm(1, channels)
 
 
 def pool_cls(kind: PoolName, rank: int) -> type[nn.Module]:
-    return {"max": (nn.MaxPool1d, nn.MaxPool2d), "avg": (nn.AvgPool1d, nn.AvgPool2d)}[kind][rank - 1]
+    return {"max": (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d),
+            "avg": (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)}[kind][rank - 1]
 
 
 def global_pool(rank: int) -> nn.Module:
-    return nn.Sequential((nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)[rank - 1](1), nn.Flatten())
+    return nn.Sequential((nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)[rank - 1](1), nn.Flatten())
 
 
 def conv_unit(rank: int, c_in: int, c_out: int, kernel_size: int, stride: int = 1, batch_norm: bool = True,
@@ -62,8 +70,8 @@ class Stack:
         self.channels, *spatial = input_shape
         self.size = list(spatial)
         self.rank = len(self.size)
-        if self.rank not in (1, 2):
-            raise ValueError(f"convolutions need (C, L) or (C, H, W) inputs, not {input_shape}")
+        if self.rank not in (1, 2, 3):
+            raise ValueError(f"convolutions need (C, L), (C, H, W) or (C, D, H, W) inputs, not {input_shape}")
         self.layers: list[nn.Module] = []
 
     def conv(self, channels: int, kernel_size: int = 3, stride: int = 1, padding: Padding = "same",
@@ -79,8 +87,9 @@ class Stack:
         self.channels, self.size = channels, new_size
         return self
 
-    def norm(self) -> Stack:
-        self.layers.append(norm_cls(self.rank)(self.channels))
+    def norm(self, kind: NormName = "batch") -> Stack:
+        if kind != "none":
+            self.layers.append(conv_norm(kind, self.rank, self.channels))
         return self
 
     def act(self, name: str) -> Stack:

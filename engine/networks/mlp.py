@@ -9,12 +9,14 @@ from pydantic import Field
 from torch import nn
 
 from engine.datasets import DataInfo
+from engine.manifold_mixup import inputs_of_later_layers
 from engine.networks import networks
 from engine.networks.activations import ActivationName, activations
+from engine.networks.norms import NORM_HELP, NormName, ReadsOldBatchNorm
 from engine.networks.sizing import hidden_width
 from engine.registry import Params
 
-FLAT_INPUTS = ["points", "vector", "image", "signal"]
+FLAT_INPUTS = ["points", "vector", "image", "signal", "volume"]
 Width = Annotated[int, Field(ge=1, le=4096)]
 
 
@@ -22,24 +24,24 @@ class PerceptronParams(Params):
     pass
 
 
-class MLPParams(Params):
+class MLPParams(ReadsOldBatchNorm):
     hidden_layers: list[Width] = Field(
         [16, 16], min_length=1, max_length=16, description="width of each hidden layer"
     )
     activation: ActivationName = Field("relu", description="non-linearity after each hidden layer")
-    batch_norm: bool = Field(False, description="BatchNorm1d before each activation")
+    norm: NormName = Field("none", description=NORM_HELP + " before each activation")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="drop probability p after each activation "
                            "(the notes' keep_prob is 1 − p)")
 
 
 def fc_layers(width_in: int, hidden_layers: list[int], out_features: int, activation: str = "relu",
-              batch_norm: bool = False, dropout: float = 0.0) -> list[nn.Module]:
-    """Linear → (BN) → activation → (dropout) per hidden width, then the output Linear (no activation)."""
+              norm: NormName = "none", dropout: float = 0.0) -> list[nn.Module]:
+    """Linear → (norm) → activation → (dropout) per hidden width, then the output Linear (no activation)."""
     layers: list[nn.Module] = []
     for width in hidden_layers:
         layers.append(nn.Linear(width_in, width))
-        if batch_norm:
-            layers.append(nn.BatchNorm1d(width))
+        if norm != "none":
+            layers.append(nn.BatchNorm1d(width) if norm == "batch" else nn.LayerNorm(width))
         layers.append(activations[activation].build())
         if dropout > 0:
             layers.append(nn.Dropout(dropout))
@@ -61,12 +63,13 @@ def perceptron(params: PerceptronParams, info: DataInfo, out_features: int) -> n
 
 
 @networks.add(
-    "mlp", MLPParams, "multi-layer perceptron: hidden layers with activation, batch norm, dropout "
+    "mlp", MLPParams, "multi-layer perceptron: hidden layers with activation, batch or layer norm, dropout "
     "(dropout p is the drop probability: the notes' keep_prob = 1 − p)",
-    accepts=FLAT_INPUTS, formula=r"h_l = \sigma(W_l h_{l-1} + b_l),\ \hat y = W_L h_{L-1} + b_L",
+    accepts=FLAT_INPUTS, mixup_points=inputs_of_later_layers,
+    formula=r"h_l = \sigma(W_l h_{l-1} + b_l),\ \hat y = W_L h_{L-1} + b_L",
     sized=lambda info: {"hidden_layers": [hidden_width(info)] * 2},
 )
 def mlp(params: MLPParams, info: DataInfo, out_features: int) -> nn.Module:
     return nn.Sequential(nn.Flatten(), *fc_layers(
-        _in_features(info), params.hidden_layers, out_features, params.activation, params.batch_norm, params.dropout
+        _in_features(info), params.hidden_layers, out_features, params.activation, params.norm, params.dropout
     ))

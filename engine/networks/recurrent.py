@@ -1,4 +1,5 @@
-"""Recurrent networks, many-to-one: RNN (tanh), LSTM and GRU over a sequence, a linear head on the end state.
+"""Recurrent networks: RNN (tanh), LSTM and GRU over a sequence, a linear head on the end state (many-to-one) or
+on every step's output (many-to-many, for data sets that label each step).
 
 A signal (C, L) is read as L time steps of C features, so MNIST-1D is 40 steps of one value.
 """
@@ -17,6 +18,7 @@ from engine.networks.sizing import outputs, power_of_two
 from engine.registry import Params
 
 SEQUENCE_INPUTS = ["sequence", "signal"]
+OutputName = Literal["auto", "last", "mean", "sequence"]
 
 
 class RecurrentParams(Params):
@@ -24,8 +26,10 @@ class RecurrentParams(Params):
     num_layers: int = Field(1, ge=1, le=8, description="stacked recurrent layers")
     bidirectional: bool = Field(False, description="also read the sequence backwards")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout between stacked layers")
-    output: Literal["last", "mean"] = Field(
-        "last", description="many-to-one: the final hidden state, or the mean of the outputs over time"
+    output: OutputName = Field(
+        "auto", description="many-to-one: the final hidden state ('last') or the mean of the outputs over time; "
+        "many-to-many ('sequence'): a prediction at every step; 'auto' = 'sequence' where the data set labels "
+        "every step, 'last' elsewhere",
     )
 
 
@@ -50,6 +54,8 @@ class Recurrent(nn.Module):
         if self.transpose:
             x = x.transpose(1, 2)
         outputs, hidden = self.core(x)
+        if self.output == "sequence":
+            return self.head(outputs)  # (batch, steps, out): the loss then has one term per step
         if self.output == "mean":
             return self.head(outputs.mean(1))
         if isinstance(hidden, tuple):  # an LSTM's (h, c)
@@ -74,6 +80,15 @@ _CELLS = {
 SUGGESTED_LR = {"rnn": 1e-3}
 
 
+def _output(asked: str, info: DataInfo) -> str:
+    if asked == "auto":
+        return "sequence" if info.per_step else "last"
+    if info.per_step != (asked == "sequence"):
+        need = "'sequence' (one prediction per step)" if info.per_step else "'last' or 'mean' (one per sequence)"
+        raise ValueError(f"output '{asked}' does not match the labels: this data set needs {need}")
+    return asked
+
+
 def _builder(cell: type[nn.RNNBase]):
     def build(params: RecurrentParams, info: DataInfo, out_features: int) -> nn.Module:
         _, features = steps_and_features(info)
@@ -81,7 +96,7 @@ def _builder(cell: type[nn.RNNBase]):
         core = cell(features, params.hidden_size, params.num_layers, batch_first=True,
                     dropout=params.dropout if params.num_layers > 1 else 0.0,
                     bidirectional=params.bidirectional, **extra)
-        return Recurrent(core, info.kind == "signal", params.output, out_features)
+        return Recurrent(core, info.kind == "signal", _output(params.output, info), out_features)
 
     return build
 
@@ -93,5 +108,5 @@ def _sized(info: DataInfo) -> dict[str, int]:
 
 for _name, (_cell, _params, _text, _formula) in _CELLS.items():
     _extra = {"suggested_lr": SUGGESTED_LR[_name]} if _name in SUGGESTED_LR else {}
-    networks.add(_name, _params, _text, accepts=SEQUENCE_INPUTS, formula=_formula, sized=_sized,
+    networks.add(_name, _params, _text, accepts=[*SEQUENCE_INPUTS, "tagging"], formula=_formula, sized=_sized,
                  **_extra)(_builder(_cell))

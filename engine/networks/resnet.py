@@ -51,9 +51,14 @@ class BasicBlock(nn.Module):
         return torch.relu(out)
 
 
+def _block_inputs(model: nn.Module) -> list[nn.Module]:
+    """Each residual block and the head: what they read are the stem's and the blocks' outputs."""
+    return [m for m in model if isinstance(m, BasicBlock)] + [model[-1]]
+
+
 @networks.add(
     "resnet", ResNetParams, "ResNet, scaled down: residual blocks that learn F(x) and add x back",
-    accepts=["image"], formula=r"y = \mathrm{ReLU}(F(x) + x)",
+    accepts=["image"], formula=r"y = \mathrm{ReLU}(F(x) + x)", mixup_points=_block_inputs,
 )
 def resnet(params: ResNetParams, info: DataInfo, out_features: int) -> nn.Module:
     channels, *size = info.input_shape

@@ -16,6 +16,26 @@ class MomentumParams(SGDParams):
     momentum: float = Field(0.9, ge=0.0, lt=1.0, description="λ: how much of the last step is kept")
 
 
+class DampenedMomentumParams(MomentumParams):
+    dampening: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="d: the gradient enters as (1−d)·g; 0 = heavy ball, 1−λ = the notes' average v = βv + (1−β)g",
+    )
+
+
+class ZeroStartSGD(torch.optim.SGD):
+    """SGD whose velocity starts at 0, as the notes' v = βv + (1−β)g does. torch.optim.SGD starts it at g itself
+    (no dampening on the first step), which is the same thing only when dampening is 0."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if "momentum_buffer" not in self.state[p]:
+                    self.state[p]["momentum_buffer"] = torch.zeros_like(p)
+        return super().step(closure)
+
+
 @optimizers.add(
     "sgd", SGDParams, "plain gradient descent; batch size 1 = SGD, 'full' = BGD, n = mini-batch",
     formula=r"\theta \leftarrow \theta - \eta\, g",
@@ -25,12 +45,15 @@ def sgd(params: SGDParams, parameters):
 
 
 @optimizers.add(
-    "momentum", MomentumParams, "heavy ball: a velocity accumulates past gradients; λ=0 is plain SGD. PyTorch's "
-    "form has no (1−β) in v (the notes' other form v = βv + (1−β)g): its lr equals that form's η·(1−β)",
-    formula=r"v \leftarrow \lambda v + g,\quad \theta \leftarrow \theta - \eta v",
+    "momentum", DampenedMomentumParams,
+    "heavy ball: a velocity accumulates past gradients; λ=0 is plain SGD. Dampening 0 is PyTorch's form, whose v "
+    "has no (1−β) (its lr equals the notes' η·(1−β)); dampening 1−λ gives the notes' v = βv + (1−β)g",
+    formula=r"v \leftarrow \lambda v + (1-d)\,g,\quad \theta \leftarrow \theta - \eta v",
 )
-def momentum(params: MomentumParams, parameters):
-    return torch.optim.SGD(parameters, lr=params.lr, momentum=params.momentum, weight_decay=params.weight_decay)
+def momentum(params: DampenedMomentumParams, parameters):
+    cls = ZeroStartSGD if params.dampening > 0 else torch.optim.SGD
+    return cls(parameters, lr=params.lr, momentum=params.momentum, dampening=params.dampening,
+               weight_decay=params.weight_decay)
 
 
 @optimizers.add(

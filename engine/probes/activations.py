@@ -2,6 +2,8 @@
 
 A unit is one output element (a neuron, or a position of a conv channel); a ReLU unit is dead when it is never
 positive over the batch (no gradient reaches its weights). Readings keep the whole run, thinned like histograms.
+Each reading also carries the latest pre-activation histogram per layer (drawn under the unit's curve and slope)
+and, per batch-norm layer, the batch's own statistics beside the running ones that eval mode uses.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ import torch
 from pydantic import Field
 from torch import nn
 
-from engine.networks.activations import Step
+from engine.networks.activations import CURVE_RANGE, Step, activations
 from engine.probes import ProbeContext, ProbeParams, probes
 from engine.probes.common import Timeline, run_with_hooks, spread
 
 RECTIFIERS = (nn.ReLU, nn.ReLU6, Step)  # zero gradient below 0: these units can die
 SQUASHERS = {nn.Sigmoid: (0.02, 0.98), nn.Tanh: (-0.96, 0.96)}  # outside these the slope is under ~8%
 ACTIVATIONS = (*RECTIFIERS, *SQUASHERS, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Softplus)
+BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+REGISTRY_NAME = {type(activations[e.name].build()): e.name for e in activations}  # nn.ReLU -> "relu"
+INPUT_BINS = 48
+MAX_CHANNELS = 64
 
 
 class ActivationParams(ProbeParams):
@@ -54,15 +60,46 @@ def activation_stats(params: ActivationParams, ctx: ProbeContext):
         layers = spread(activation_layers(model), params.max_layers)
         if not layers:
             return None  # recurrent cores keep their gates inside; the gates probe shows those
+        norms = [(name, m) for name, m in model.named_modules() if isinstance(m, BATCH_NORMS)]
         found: dict[str, dict] = {}
-        run_with_hooks(model, layers, x, lambda name, m, out: found.__setitem__(name, unit_stats(m, out)))
+        inputs: dict[str, list[int]] = {}
+        batch_norm: dict[str, dict] = {}
+
+        def keep(name: str, module: nn.Module, args: tuple, out: torch.Tensor) -> None:
+            if isinstance(module, BATCH_NORMS):
+                batch_norm[name] = norm_stats(module, args[0])
+            else:
+                found[name] = unit_stats(module, out)
+                inputs[name] = input_histogram(args[0])
+
+        run_with_hooks(model, [*layers, *norms], x, keep)
         timeline.add(step, found)
         names = list(found)
         series = {name: _series(timeline, name) for name in names}
         return {"steps": list(timeline.steps), "layers": names, "series": series,
-                "kinds": {name: type(module).__name__ for name, module in layers if name in found}}
+                "kinds": {name: type(module).__name__ for name, module in layers if name in found},
+                "functions": {name: REGISTRY_NAME.get(type(module)) for name, module in layers if name in found},
+                "inputs": inputs, "input_range": list(CURVE_RANGE), "batch_norm": batch_norm}
 
     return read
+
+
+def input_histogram(pre: torch.Tensor) -> list[int]:
+    """Counts of the pre-activations over CURVE_RANGE; values beyond it pile into the end bins (far into
+    saturation or the dead side, which is what the panel is there to show)."""
+    low, high = CURVE_RANGE
+    values = pre.detach().float().flatten().clamp(low, high)
+    return torch.histc(values, INPUT_BINS, low, high).long().tolist()
+
+
+def norm_stats(module: nn.Module, pre: torch.Tensor) -> dict[str, list[float]]:
+    """Per channel (the first MAX_CHANNELS): the mean and variance of this batch, which training normalizes with,
+    and the running averages, which eval mode normalizes with."""
+    channels = pre.detach().float().transpose(0, 1).reshape(pre.shape[1], -1)[:MAX_CHANNELS]
+    stats = {"batch_mean": channels.mean(1), "batch_var": channels.var(1, unbiased=False)}
+    if module.running_mean is not None:
+        stats.update(running_mean=module.running_mean[:MAX_CHANNELS], running_var=module.running_var[:MAX_CHANNELS])
+    return {key: [_round(v) for v in value.tolist()] for key, value in stats.items()}
 
 
 def _series(timeline: Timeline, name: str) -> dict[str, list]:

@@ -46,7 +46,8 @@ def confusion_matrix(params: ConfusionParams, ctx: ProbeContext):
         if out is None:
             return None
         predicted = ctx.objective.predict(out).long().clamp(0, n - 1)
-        matrix = torch.bincount(y.long() * n + predicted, minlength=n * n).reshape(n, n)
+        # flattened: with a label per step (sequence tagging) every position is counted
+        matrix = torch.bincount((y.long() * n + predicted).flatten(), minlength=n * n).reshape(n, n)
         return {"classes": names, "matrix": matrix.tolist(), "samples": len(y)}
 
     return read

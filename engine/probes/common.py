@@ -31,8 +31,9 @@ def evaluating(model: nn.Module) -> Iterator[nn.Module]:
 
 
 def run_with_hooks(model: nn.Module, layers: list[tuple[str, nn.Module]], x: torch.Tensor, keep) -> None:
-    """One eval-mode forward of `x` with `keep(name, module, output)` called for each named layer."""
-    hooks = [m.register_forward_hook(lambda mod, _i, out, name=name: keep(name, mod, out)) for name, m in layers]
+    """One eval-mode forward of `x` with `keep(name, module, inputs, output)` called for each named layer."""
+    hooks = [m.register_forward_hook(lambda mod, args, out, name=name: keep(name, mod, args, out))
+             for name, m in layers]
     try:
         with evaluating(model):
             model(x)

@@ -56,7 +56,7 @@ def feature_maps(params: FeatureMapParams, ctx: ProbeContext):
             sent_input = True
             return {"layers": [], "note": "this network has no convolutions"}
         outputs: dict[str, torch.Tensor] = {}
-        run_with_hooks(model, layers, x, lambda name, _m, out: outputs.__setitem__(name, out))
+        run_with_hooks(model, layers, x, lambda name, _m, _args, out: outputs.__setitem__(name, out))
         reading = {"step": step, "layers": [
             {"name": name, "channels": out.shape[1], **atlas(_as_maps(out[0, : _shown(out, params)]))}
             for name, out in outputs.items()

@@ -22,7 +22,7 @@ class GateParams(SampleParams):
 
 
 def _sequence_kinds(info) -> bool:
-    return info.kind in ("sequence", "signal")
+    return info.kind in ("sequence", "signal", "tagging")
 
 
 def _tokens(ctx: ProbeContext, x: torch.Tensor) -> list[float]:

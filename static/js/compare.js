@@ -13,6 +13,12 @@
     const names = Object.fromEntries(Array.from(root.querySelectorAll("tr[data-member]")).map(
       (tr) => [tr.dataset.member, tr.querySelector("a").textContent]));
     C.bindControls(document.getElementById("curve-controls"));
+    // a lesson's buttons switch the x axis through the same control the person would use
+    document.querySelectorAll("[data-x-axis]").forEach((button) => button.addEventListener("click", () => {
+      const select = document.querySelector("#curve-controls [name=x_axis]");
+      select.value = button.dataset.xAxis;
+      select.dispatchEvent(new Event("change"));
+    }));
     // members that share a label are one variant over several seeds: drawn as a mean ± spread band
     const groups = {};
     root.querySelectorAll("tr[data-member]").forEach((tr) => (groups[tr.dataset.group] ||= []).push(tr.dataset.member));

@@ -117,21 +117,34 @@
     $("path-errors").textContent = "";
     if (!chosen.length) return ($("path-errors").textContent = "tick at least one optimizer");
     const steps = Number($("path-steps").value);
-    const { status, body } = await post("/api/lab/paths", { surface: surface.name, start, steps, optimizers: chosen });
+    const noise = Number($("path-noise").value) || 0;
+    const seed = Number($("path-seed").value) || 0;
+    const request = { surface: surface.name, start, steps, optimizers: chosen };
+    const { status, body } = await post("/api/lab/paths", { ...request, noise, seed });
     if (status !== 200) return showErrors($("path-errors"), body);
-    animate(body);
+    // with a noisy gradient the exact paths are drawn too, faint, so the two can be compared
+    const exact = noise > 0 ? (await post("/api/lab/paths", request)).body : null;
+    animate(body, noise > 0 ? ` σ=${noise}` : "", exact);
   }
 
-  async function animate(results) {
+  async function animate(results, suffix = "", exact = null) {
     await clearPaths();
     const run = animation;
-    const label = (r) => `${r.name} lr=${r.params.lr}${r.diverged ? " (diverged)" : ""}`;
+    const label = (r) => `${r.name} lr=${r.params.lr}${suffix}${r.diverged ? " (diverged)" : ""}`;
+    if (exact) {
+      await Plotly.addTraces(plot, exact.map((r, i) => ({
+        x: r.path.map((p) => p[0]), y: r.path.map((p) => p[1]), mode: "lines", name: `${r.name} exact gradient`,
+        meta: "exact", hoverinfo: "skip", opacity: 0.55,
+        line: { color: C.PALETTE[i % C.PALETTE.length], width: 1.5, dash: "dot" },
+      })));
+    }
+    const offset = plot.data.length;
     await Plotly.addTraces(plot, results.map((r, i) => ({
       x: [], y: [], mode: "lines+markers", name: label(r), meta: "path", hovertemplate: `${r.name} %{x:.3f}, %{y:.3f}<extra></extra>`,
       line: { color: C.PALETTE[i % C.PALETTE.length], width: 2 }, marker: { size: 3 },
     })));
     drawLoss(results, label);
-    const indices = results.map((_, i) => i + BASE_TRACES);
+    const indices = results.map((_, i) => i + offset);
     const longest = Math.max(...results.map((r) => r.path.length));
     const began = performance.now();
     let shown = 0;

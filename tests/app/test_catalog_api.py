@@ -12,12 +12,12 @@ CATALOG_KEYS = {
     "optimizers": "sgd momentum nesterov adagrad adadelta rmsprop adam adamw nadam radam adamax lbfgs",
     "losses": "mse mae msle mape smooth_l1 huber bce nll cross_entropy hinge exponential kl_div triplet",
     "activations": "step sigmoid tanh relu leaky_relu prelu elu gelu silu softplus identity softmax",
-    "initializers": "default zeros constant small_normal uniform xavier_normal xavier_uniform kaiming_normal "
-                    "kaiming_uniform orthogonal",
+    "initializers": "default zeros constant small_normal uniform xavier_normal xavier_uniform lecun_normal "
+                    "lecun_uniform kaiming_normal kaiming_uniform orthogonal",
     "schedules": "constant inverse_time exponential step cosine one_cycle plateau",
     "networks": "perceptron mlp cnn lenet5 alexnet vgg resnet inception rnn lstm gru transformer siamese",
-    "datasets": "moons circles spiral xor blobs sine polynomial digits mnist1d shapes sine_forecast adding parity "
-                "upload",
+    "datasets": "moons circles spiral xor blobs sine polynomial digits mnist1d shapes volumes sine_forecast adding "
+                "parity sequence_tagging upload",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.compare import differences
+from app.compare import differences, lesson
 from tests.conftest import finish, run_config
 
 
@@ -40,3 +40,11 @@ def test_differences_name_only_what_varies():
     other = {"optimizer": {"name": "sgd", "params": {"lr": 0.01}}, "train": {"seed": 0}}
     assert differences([base, other]) == ["optimizer=adam", "optimizer=sgd"]
     assert differences([base, base]) == ["identical settings", "identical settings"]
+
+
+def test_a_race_of_batch_sizes_alone_gets_the_batch_size_lesson():
+    member = lambda size, lr=0.01: {"optimizer": {"name": "sgd", "params": {"lr": lr}},  # noqa: E731
+                                    "train": {"epochs": 5, "batch_size": size}}
+    assert lesson([member(1), member(32), member("full")]) == "batch_size"
+    assert lesson([member(1), member(32, lr=0.1)]) is None  # a second difference: not that lesson alone
+    assert lesson([member(1, 0.1), member(1)]) is None and lesson([member(1)]) is None

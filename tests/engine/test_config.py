@@ -98,6 +98,12 @@ def test_flips_and_shifts_need_images_or_signals():
     resolve(config("digits", "cnn", train={"augment": {"flip": True, "shift": 2}}))  # fine on images
 
 
+def test_rotation_needs_images():
+    errors = _errors(config("mnist1d", "cnn", train={"augment": {"rotate": 15}}).model_dump(exclude_none=True))
+    assert _locs(errors) == [["train", "augment", "rotate"]] and "image" in errors[0]["msg"]
+    resolve(config("digits", "cnn", train={"augment": {"rotate": 15}}))
+
+
 def test_every_problem_is_reported_at_once():
     body = _body(model={"name": "nope"}, loss={"name": "nope"}, optimizer={"name": "adam", "params": {"lr": 99}})
     assert {tuple(loc) for loc in _locs(_errors(body))} == {

@@ -22,7 +22,7 @@ def test_dataset_matches_its_info(name):
     assert tuple(x.shape) == (info.n_samples, *info.input_shape) and x.dtype == torch.float32
     assert torch.isfinite(x).all() and len(y) == info.n_samples
     if info.task == "classification":
-        assert y.dtype == torch.long and set(y.tolist()) == set(range(info.n_classes))
+        assert y.dtype == torch.long and set(y.flatten().tolist()) == set(range(info.n_classes))
         assert not info.class_names or len(info.class_names) == info.n_classes
     else:
         assert y.dtype == torch.float32 and y.reshape(len(y), -1).shape[1] == info.target_dim

@@ -10,6 +10,11 @@ CASES = {
     "cnn-digits": ("cnn", {"name": "digits", "params": {"n_samples": 600}}, 150, 0.01, ("val_acc", ">", 0.85)),
     "gru-parity": ("gru", {"name": "parity", "params": {"n_samples": 400, "seq_len": 5}}, 300, 0.01,
                    ("val_acc", ">", 0.95)),
+    # chance is 1/4 (four solids) and 1/3 (counts mod 3); the full-size defaults are in the README
+    "cnn-volumes": ("cnn", {"name": "volumes", "params": {"n_samples": 400, "size": 12}}, 100, 0.01,
+                    ("val_acc", ">", 0.4)),
+    "gru-tagging": ("gru", {"name": "sequence_tagging", "params": {"n_samples": 400, "seq_len": 10}}, 300, 0.01,
+                    ("val_acc", ">", 0.6)),
     # guessing the mean (1.0) on the adding problem scores an MSE of about 0.17
     "lstm-adding": ("lstm", {"name": "adding", "params": {"n_samples": 400, "seq_len": 10}}, 300, 0.01,
                     ("val_loss", "<", 0.05)),

@@ -46,9 +46,14 @@ def test_inception_bottleneck_cuts_parameters():
     assert with_bottleneck < _count(_build("inception", "digits", bottleneck=False))
 
 
-def test_cnn_is_1d_on_signals_and_2d_on_images():
+def test_cnn_is_1d_on_signals_2d_on_images_and_3d_on_volumes():
     assert any(isinstance(m, nn.Conv1d) for m in _build("cnn", "mnist1d").modules())
     assert any(isinstance(m, nn.Conv2d) for m in _build("cnn", "digits").modules())
+    volume = _build("cnn", "volumes", 4, norm="batch")
+    kinds = {type(m) for m in volume.modules()}
+    assert {nn.Conv3d, nn.MaxPool3d, nn.BatchNorm3d} <= kinds and not kinds & {nn.Conv2d, nn.MaxPool2d}
+    size = info_of("volumes").input_shape[-1]
+    assert volume(torch.randn(2, 1, size, size, size)).shape == (2, 4)
 
 
 def test_a_signal_is_read_as_time_steps():

@@ -7,8 +7,11 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from engine_helpers import config, run
+from engine_helpers import config, info_of, run
 
+from engine.config import ConfigError, resolve
+from engine.manifold_mixup import HiddenMix
+from engine.networks import networks
 from engine.tricks import Augmentation, BatchTricks, EarlyStopper, EarlyStopping, clip_gradients
 
 CPU = torch.device("cpu")
@@ -36,6 +39,19 @@ def test_shift_moves_each_image_by_at_most_the_limit(most):
     rows, cols = where // 9, where % 9
     assert ((rows - 4).abs() <= most).all() and ((cols - 4).abs() <= most).all()
     assert len(set(zip(rows.tolist(), cols.tolist(), strict=True))) > 3  # offsets really vary per sample
+
+
+def test_rotation_turns_each_image_about_its_centre_within_the_limit():
+    x = torch.zeros(64, 1, 21, 21)
+    x[:, 0, 10, 16] = 1.0  # a dot 6 pixels right of the centre
+    out = BatchTricks(Augmentation(rotate=30), 0.0, 0, CPU).transform(x)
+    grid = torch.arange(21.0) - 10
+    mass = out[:, 0].sum((1, 2))
+    cy, cx = (out[:, 0].sum(2) * grid).sum(1) / mass, (out[:, 0].sum(1) * grid).sum(1) / mass
+    assert torch.allclose(torch.hypot(cx, cy), torch.full((64,), 6.0), atol=0.3)  # turned, not moved off centre
+    angles = torch.rad2deg(torch.atan2(cy, cx))
+    assert angles.abs().max() <= 31 and angles.std() > 8  # within ±30°, and each sample has its own angle
+    assert (angles > 5).any() and (angles < -5).any()
 
 
 def test_noise_has_the_asked_std():
@@ -110,3 +126,54 @@ def test_trick_states_round_trip_through_a_weights_only_checkpoint(tmp_path):
     assert torch.equal(tricks.prepare(x, torch.arange(4), F.cross_entropy)[0],
                        restored.prepare(x, torch.arange(4), F.cross_entropy)[0])
     assert (again.best, again.waited) == (1.0, 0)
+
+
+def _inputs_at(points, model, x) -> list[torch.Tensor]:
+    """What each mixing point reads in one forward of `x` (hooks added last, so they see any mix)."""
+    seen: list[torch.Tensor] = []
+    hooks = [p.register_forward_pre_hook(lambda _m, args: seen.append(args[0].detach().clone())) for p in points]
+    model(x)
+    for hook in hooks:
+        hook.remove()
+    return seen
+
+
+def test_manifold_mixup_mixes_one_hidden_layer_and_not_the_inputs():
+    torch.manual_seed(0)
+    entry = networks["mlp"]
+    model = entry.build(entry.params(hidden_layers=[16, 16, 16]), info_of("moons"), 2)
+    points = entry.meta["mixup_points"](model)
+    assert len(points) == 3 and all(isinstance(p, torch.nn.Linear) for p in points)  # hidden states only
+    x, y = torch.randn(8, 2), torch.arange(8) % 2
+    clean = _inputs_at(points, model.eval(), x)
+    model.train()
+    tricks = BatchTricks(None, 1.0, 0, CPU, HiddenMix(points))
+    chosen = set()
+    for _ in range(12):
+        inputs, loss_of = tricks.prepare(x, y, F.cross_entropy)
+        assert torch.equal(inputs, x)  # the inputs go in as they are
+        index, lam, partner = tricks.hidden.last
+        chosen.add(index)
+        mixed = _inputs_at(points, model, x)
+        for k in range(index):  # before the chosen layer nothing changes
+            assert torch.equal(mixed[k], clean[k])
+        assert torch.allclose(mixed[index], lam * clean[index] + (1 - lam) * clean[index][partner], atol=1e-6)
+        assert not torch.allclose(mixed[index], clean[index])
+        out = model(x)
+        assert torch.isclose(loss_of(out), lam * F.cross_entropy(out, y) + (1 - lam) * F.cross_entropy(out, y[partner]))
+    assert chosen == {0, 1, 2}  # the layer is drawn anew each step
+    assert torch.equal(model.eval()(x), model.eval()(x)) and _inputs_at(points, model, x)[0].equal(clean[0])
+
+
+@pytest.mark.parametrize("network,dataset", [("mlp", "moons"), ("cnn", "digits"), ("resnet", "shapes")])
+def test_manifold_mixup_trains(network, dataset):
+    result = run(config(dataset, network, steps=4, train={"manifold_mixup_alpha": 0.4}))
+    assert result.done.status == "completed" and all(math.isfinite(v) for v in result.curve("train_loss"))
+
+
+def test_manifold_mixup_needs_hidden_layers_and_excludes_input_mixup():
+    with pytest.raises(ConfigError) as caught:
+        resolve(config("moons", "perceptron", train={"manifold_mixup_alpha": 0.4}))
+    assert caught.value.errors[0]["loc"] == ["train", "manifold_mixup_alpha"]
+    with pytest.raises(ValueError, match="not both"):
+        config("moons", "mlp", train={"manifold_mixup_alpha": 0.4, "mixup_alpha": 0.4})

@@ -22,12 +22,12 @@ def gradient(theta: np.ndarray) -> np.ndarray:
     return A @ theta - B + theta**3
 
 
-def momentum_rule(lr, momentum, nesterov=False):
+def momentum_rule(lr, momentum, nesterov=False, dampening=0.0):
     def run(theta):
         v = np.zeros_like(theta)
         for _ in range(STEPS):
             g = gradient(theta)
-            v = momentum * v + g  # v = λv + g
+            v = momentum * v + (1 - dampening) * g  # v = λv + g; with dampening 1−β the notes' βv + (1−β)g
             theta = theta - lr * ((g + momentum * v) if nesterov else v)  # θ −= ηv
         return theta
     return run
@@ -88,6 +88,7 @@ def sgd_rule(lr):
 CASES = {
     "sgd": ({"lr": 0.05}, sgd_rule(0.05)),
     "momentum": ({"lr": 0.02, "momentum": 0.9}, momentum_rule(0.02, 0.9)),
+    "momentum-averaged": ({"lr": 0.2, "momentum": 0.9, "dampening": 0.1}, momentum_rule(0.2, 0.9, dampening=0.1)),
     "nesterov": ({"lr": 0.02, "momentum": 0.8}, momentum_rule(0.02, 0.8, nesterov=True)),
     "adagrad": ({"lr": 0.1, "eps": 1e-8}, adagrad_rule(0.1, 1e-8)),
     "adadelta": ({"lr": 1.0, "rho": 0.9, "eps": 1e-6}, adadelta_rule(1.0, 0.9, 1e-6)),
@@ -99,6 +100,7 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_optimizer_follows_the_notes_rule(name):
     knobs, rule = CASES[name]
+    name = name.split("-")[0]
     theta = torch.tensor(THETA0, dtype=torch.float64, requires_grad=True)
     optimizer = optimizers[name].build(optimizers[name].params(**knobs), [theta])
     a, b = torch.tensor(A), torch.tensor(B)

@@ -58,3 +58,20 @@ def test_the_range_test_polls_until_its_run_has_ended(page, live_server):
     # the answers while points are few (409) and after say whether the run has ended: the page stops polling then
     expect(page.locator("#range-suggestion")).to_be_visible(timeout=60_000)
     expect(page.locator("#range-status")).to_contain_text("completed, 200 steps", timeout=60_000)
+
+
+def test_a_noisy_gradient_draws_the_exact_paths_beside_the_noisy_ones(page, live_server):
+    page.goto(live_server + "/lab")
+    page.wait_for_function("document.getElementById('lab-plot').dataset.surface === 'ravine'")
+    page.uncheck("#use-adam")
+    page.fill("#path-noise", "3")
+    page.fill("#path-seed", "4")
+    page.click("#run-paths")
+    exact = "document.getElementById('lab-plot').data.filter((t) => t.meta === 'exact')"
+    page.wait_for_function(f"{PATH_TRACES}.length === 2 && {PATH_TRACES}.every((t) => t.x.length === 101)")
+    page.wait_for_function(f"{exact}.length === 2")
+    noisy = page.evaluate(f"{PATH_TRACES}.map((t) => ({{name: t.name, x: t.x}}))")
+    smooth = page.evaluate(f"{exact}.map((t) => t.x)")
+    assert all("σ=3" in t["name"] for t in noisy)
+    assert all(len(x) == 101 for x in smooth) and noisy[0]["x"] != smooth[0]
+    assert noisy[0]["x"][0] == smooth[0][0]  # both from the same start

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+import torch
 
 from engine.lab.paths import PathRequest, optimizer_path, run_paths
 from engine.lab.surfaces import surfaces
@@ -102,3 +103,34 @@ def test_api_422_names_the_field(client):
         ["body", "optimizers", 0, "params", "momentum"]]
     assert ["body", "steps"] in locs({"surface": "ravine", "steps": 5001, "optimizers": [good]})
     assert ["body", "optimizers"] in locs({"surface": "ravine", "optimizers": []})
+
+
+def test_a_noisy_gradient_is_the_exact_one_plus_seeded_noise_once_per_step():
+    start = surfaces["ravine"].meta["start"]
+    exact = path("ravine", "sgd", 1, lr=0.01)
+    noisy = optimizer_path("ravine", tuple(start), "sgd", optimizers["sgd"].params(lr=0.01), 1, noise=2.0, seed=5)
+    z = torch.randn(2, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    expected = torch.tensor(exact.path[1], dtype=torch.float64) - 0.01 * 2.0 * z
+    assert torch.allclose(torch.tensor(noisy.path[1], dtype=torch.float64), expected, atol=1e-12)
+
+
+def test_noisy_paths_are_seeded_and_shared_by_every_optimizer():
+    def run(seed, noise=1.0):
+        return run_paths(PathRequest(surface="ravine", steps=50, noise=noise, seed=seed, optimizers=[
+            {"name": "sgd", "params": {"lr": 0.01}}, {"name": "momentum", "params": {"lr": 0.01}}]))
+
+    first, again, other = run(0), run(0), run(1)
+    assert [r.path for r in first] == [r.path for r in again]
+    assert first[0].path != other[0].path
+    assert [r.path for r in run(0, noise=0.0)] == [r.path for r in run_paths(PathRequest(
+        surface="ravine", steps=50, optimizers=[{"name": "sgd", "params": {"lr": 0.01}},
+                                                {"name": "momentum", "params": {"lr": 0.01}}]))]
+
+
+def test_with_noise_sgd_never_settles_where_exact_gd_does():
+    exact = path("ravine", "sgd", 1000, lr=0.02)
+    noisy = run_paths(PathRequest(surface="ravine", steps=1000, noise=2.0,
+                                  optimizers=[{"name": "sgd", "params": {"lr": 0.02}}]))[0]
+    assert math.hypot(*exact.path[-1]) < 1e-3
+    tail = [math.hypot(*p) for p in noisy.path[-200:]]
+    assert min(tail) > 1e-3 and max(tail) < 2.0  # it stays near the bottom and keeps jittering around it

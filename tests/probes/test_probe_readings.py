@@ -118,6 +118,38 @@ def test_dead_relus_are_counted():
     assert 0.0 <= reading["series"]["4"]["dead"][0] < 1.0
 
 
+def test_pre_activations_are_counted_under_each_unit_curve():
+    read, model = reader(CASES[0], "activation_stats", samples=64)
+    with torch.no_grad():
+        model[1].bias.fill_(-100.0)  # the first layer's pre-activations all lie far on the dead side
+    reading = read(model, 0)
+    assert reading["functions"] == {"2": "relu", "4": "relu"} and reading["input_range"] == [-6.0, 6.0]
+    first, second = reading["inputs"]["2"], reading["inputs"]["4"]
+    width = model[1].out_features
+    assert sum(first) == 64 * width and first[0] == 64 * width  # piled in the lowest bin
+    assert sum(second) == 64 * model[3].out_features and second[0] < sum(second)
+
+
+def test_batch_norm_shows_batch_and_running_statistics():
+    config = body({"name": "moons", "params": {"n_samples": 200}}, {"name": "mlp", "params": {"norm": "batch"}})
+    read, model = reader(config, "activation_stats", samples=64)
+    names = [n for n, m in model.named_modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    fresh = read(model, 0)["batch_norm"]
+    assert list(fresh) == names
+    stats = fresh[names[0]]
+    # one training batch seen: the running averages are still far from what this batch has
+    gap = np.abs(np.subtract(stats["batch_mean"], stats["running_mean"])).max()
+    assert len(stats["running_mean"]) == 16 and gap > 0.05
+    x = setup(config)[1].data.x_val[:64]
+    model.train()
+    with torch.no_grad():
+        for _ in range(200):  # running averages converge to the statistics of the batch they keep seeing
+            model(x)
+    settled = read(model, 1)["batch_norm"][names[0]]
+    assert np.allclose(settled["running_mean"], settled["batch_mean"], atol=1e-3)
+    assert np.allclose(settled["running_var"], settled["batch_var"], rtol=0.05, atol=1e-3)
+
+
 def test_attention_rows_sum_to_one():
     read, model = reader(CASES[5], "attention")
     reading = read(model, 0)
