@@ -10,7 +10,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from engine import checkpoint, datasets, probes
+from engine import checkpoint, datasets, devices, probes
 from engine.cadence import Cadence
 from engine.config import Plan, RunConfig, resolve
 from engine.control import Action, Control
@@ -29,12 +29,6 @@ EVAL_CHUNK = 4096
 TRAIN_EVAL_SAMPLES = 2048  # train metrics are read on a fixed subset so logging stays cheap on big sets
 
 
-def pick_device(wanted: str) -> torch.device:
-    if wanted == "cuda" or (wanted == "auto" and torch.cuda.is_available()):
-        return torch.device("cuda:0")
-    return torch.device("cpu")
-
-
 class BatchOrder:
     """Seeded shuffling, one permutation per epoch: two runs with one seed see the same batches."""
 
@@ -48,7 +42,12 @@ class BatchOrder:
         if self.batch_size >= self.n:
             return None  # full batch: no gather at all
         if self.pos + self.batch_size > self.n:
-            self.order = torch.randperm(self.n, generator=self.generator).to(self.device)
+            # drawn on the CPU, so every device sees the same batches; the copy goes from pinned memory without
+            # waiting for the GPU (a blocking copy would stall the host once an epoch)
+            order = torch.randperm(self.n, generator=self.generator)
+            if self.device.type == "cuda":
+                order = order.pin_memory()
+            self.order = order.to(self.device, non_blocking=True)
             self.pos = 0
         batch = self.order[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size
@@ -93,8 +92,9 @@ def train(
     plan = resolve(config)
     control = control or Control()
     settings = config.train
-    device = pick_device(settings.device)
-    torch.manual_seed(settings.seed)
+    device = devices.pick(settings.device)
+    devices.configure(settings.deterministic)
+    torch.manual_seed(settings.seed)  # every device's generator: dropout on a GPU draws from its own
 
     data = datasets.load(plan.names["dataset"], plan.params["dataset"], settings.seed).to(device)
     objective = losses[plan.names["loss"]].build(plan.params["loss"], plan.info)
@@ -122,7 +122,7 @@ def train(
     batches = BatchOrder(plan.n_train, plan.batch_size, settings.seed, device)
     step = 0
     if start is not None and config.start_from.mode == "continue":
-        step = checkpoint.restore(start, model, optimizer, scheduler, batches)
+        step = checkpoint.restore(start, model, optimizer, scheduler, batches, tricks, stopper)
     save_every = settings.checkpoint_every or max(1, plan.total_steps // 10)
     # validation and probes run on the logging grid, as often as their share of the time allows
     validation = Cadence(settings.eval_every, settings.eval_share * 0.75)
@@ -236,11 +236,15 @@ def train(
             scheduler.step()
         window_sum += loss.detach()
         window_count += 1
+        if due:
+            # the GPU runs behind the host: wait for this step's work (and any queued before it) so that it is
+            # charged to training, not to the validation and probes that follow and would wait for it anyway
+            devices.synchronize(device)
         train_seconds += time.perf_counter() - began
         steps_timed += 1
         ending = log_point(step, lr, gnorm) if due else None
         if save is not None and step % save_every == 0 and ending != "diverged":
-            save(step, checkpoint.capture(step, model, optimizer, scheduler, batches))
+            save(step, checkpoint.capture(step, model, optimizer, scheduler, batches, tricks, stopper))
             saved_at = step
         if ending == "diverged":
             status, message = "diverged", f"loss became non-finite at step {step} (lr {lr:g}); try a smaller lr"
@@ -251,7 +255,7 @@ def train(
             break
 
     if save is not None and status != "diverged" and saved_at != step:
-        save(step, checkpoint.capture(step, model, optimizer, scheduler, batches))
+        save(step, checkpoint.capture(step, model, optimizer, scheduler, batches, tricks, stopper))
     seconds = round(time.perf_counter() - started, 3)
     # per-layer values (grad_norm/<layer>, ...) stay in the history; the summary keeps the run-level ones
     kept = {k: v for k, v in last.items() if v is not None and "/" not in k}

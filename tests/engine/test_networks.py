@@ -21,14 +21,20 @@ def _count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def test_transformer_exposes_its_last_attention_map():
+def test_transformer_gives_its_last_attention_map_only_when_asked():
     model = _build("transformer", "parity", 2, nhead=2)
-    assert model.attention is None
     x = torch.randn(5, *info_of("parity").input_shape)
-    model(x)
+    asked = []
+    for layer in model.layers:  # what each layer asks of nn.MultiheadAttention
+        layer.attn.register_forward_pre_hook(lambda _m, _a, kw: asked.append(kw["need_weights"]), with_kwargs=True)
+    out = model(x)
+    assert asked == [False, False]  # a training forward never asks: fused kernels, no (B, heads, T, T) kept
+    maps = model.attention_maps(x)
     steps = x.shape[1]
-    assert model.attention.shape == (5, 2, steps, steps)
-    assert torch.allclose(model.attention.sum(-1), torch.ones(5, 2, steps), atol=1e-5)
+    assert asked[2:] == [False, True] and maps.shape == (5, 2, steps, steps)
+    assert torch.allclose(maps.sum(-1), torch.ones(5, 2, steps), atol=1e-5)
+    assert all(layer.attention is None for layer in model.layers)  # nothing held between readings
+    assert torch.allclose(model(x), out)
 
 
 def test_resnet_block_adds_its_input_only_with_skips():
