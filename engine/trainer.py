@@ -188,7 +188,8 @@ def train(
                 if reading is not None:
                     emit(Probe(step, runner.name, reading))
                 cadence.spent(time.perf_counter() - began, step_seconds)
-        if val_loss is not None:
+        # a continued run's first point repeats the checkpoint's last one, which the restored stopper has counted
+        if val_loss is not None and not (step == start_step and step > 0):
             if observe is not None:
                 observe(val_loss)
             if stopper is not None and stopper.should_stop(val_loss):

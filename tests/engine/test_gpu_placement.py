@@ -11,13 +11,13 @@ import torch
 from engine_helpers import config
 from meta_device import meta_device
 
-from engine.config import RunConfig
+from engine.config import RunConfig, resolve
 from engine.datasets import datasets
 from engine.events import Done, Event, Status
 from engine.lab.landscape import landscape
 from engine.losses import losses
 from engine.networks import networks
-from engine.race import race
+from engine.race import batching_obstacle, race
 from engine.trainer import train
 
 
@@ -148,6 +148,13 @@ def test_a_batched_race_trains_its_members_on_the_device(monkeypatch):
                   for c in _race_configs(steps)], [Recorder().emit, Recorder().emit])
         counts.append(guard.syncs)
     assert counts[0] == counts[1], counts  # the step itself never waits on the host
+
+
+def test_a_race_whose_activation_learns_a_parameter_is_not_batched():
+    """The batched forward shares one activation across layers and steps no activation weights: PReLU runs apart."""
+    prelu = {"name": "mlp", "params": {"activation": "prelu"}}
+    plans = [resolve(config("moons", optimizer=name, model_spec=prelu)) for name in ("adam", "sgd")]
+    assert "activation learns a parameter" in batching_obstacle(plans)
 
 
 @pytest.mark.parametrize("kind", ["interpolation", "random", "pca"])
