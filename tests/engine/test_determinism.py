@@ -8,6 +8,7 @@ from engine_helpers import config, run
 from engine.config import RunConfig
 from engine.events import Metrics
 from engine.trainer import train
+from engine.tricks import EarlyStopper
 
 TRICKS = {"augment": {"flip": True, "shift": 1, "noise": 0.1}, "mixup_alpha": 0.4, "clip_grad_norm": 1.0}
 
@@ -42,12 +43,23 @@ def test_a_run_continued_from_a_checkpoint_follows_the_uninterrupted_run_with_ev
     train(cfg, whole.append, save=lambda step, state: saved.__setitem__(step, state))
     continued = RunConfig.model_validate({**cfg.model_dump(), "start_from": {"run": "0" * 12, "mode": "continue"}})
     rest: list = []
-    saved_again: dict[int, dict] = {}
-    train(continued, rest.append, save=lambda step, state: saved_again.__setitem__(step, state), start=saved[4])
+    train(continued, rest.append, start=saved[4])
 
     def losses(events, after: int) -> list[float]:
         return [e.values["train_loss"] for e in events if isinstance(e, Metrics) and e.step > after]
 
     assert len(losses(rest, 4)) == 2
     np.testing.assert_allclose(losses(rest, 4), losses(whole, 4), rtol=1e-6, atol=1e-7)
-    assert saved_again[8]["stopper"] == saved[8]["stopper"]  # patience counted across the restart
+    assert saved[4]["stopper"]["best"] < float("inf")  # the early stopper's count travels with the checkpoint
+
+
+def test_a_continued_run_counts_the_checkpoints_evaluation_once(monkeypatch):
+    """Its first point repeats the checkpoint's last one, which the restored early stopper has already counted."""
+    cfg = config(steps=8, train={"eval_every": 4, "checkpoint_every": 4, "early_stopping": {"patience": 50}})
+    saved: dict[int, dict] = {}
+    train(cfg, lambda event: None, save=lambda step, state: saved.__setitem__(step, state))
+    counted = []
+    monkeypatch.setattr(EarlyStopper, "should_stop", lambda self, val_loss: counted.append(val_loss) and False)
+    continued = RunConfig.model_validate({**cfg.model_dump(), "start_from": {"run": "0" * 12, "mode": "continue"}})
+    train(continued, lambda event: None, start=saved[4])
+    assert len(counted) == 1  # step 8 only
