@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 import torch
-from engine_helpers import config, run
+from engine_helpers import config, info_of, run
+from torch import nn
 
 from engine import devices
+from engine.datasets import datasets
 from engine.events import Metrics
+from engine.networks import networks
 
 
 @pytest.fixture
@@ -70,3 +73,22 @@ def test_only_a_gpu_run_waits_for_its_device(monkeypatch):
     devices.synchronize(torch.device("cpu"))
     devices.synchronize(torch.device("cuda", 1))
     assert waited == [torch.device("cuda", 1)]
+
+
+# layers whose CUDA backward PyTorch lists with no deterministic kernel (torch.use_deterministic_algorithms);
+# AdaptiveAvgPool1d runs the 2-D kernel
+NO_DETERMINISTIC_BACKWARD = (
+    nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool2d, nn.AvgPool3d,
+    nn.FractionalMaxPool2d, nn.FractionalMaxPool3d, nn.MaxUnpool1d, nn.MaxUnpool2d, nn.MaxUnpool3d, nn.Upsample,
+    nn.ReflectionPad1d, nn.ReflectionPad2d, nn.ReflectionPad3d, nn.EmbeddingBag, nn.CTCLoss,
+)
+NETWORK_KINDS = [(net.name, kind) for net in networks for kind in net.meta["accepts"]]
+
+
+@pytest.mark.parametrize(("network", "kind"), NETWORK_KINDS, ids=[f"{n}-{k}" for n, k in NETWORK_KINDS])
+def test_no_network_has_a_layer_that_deterministic_mode_cannot_make_deterministic(network, kind):
+    dataset = next(d.name for d in datasets if d.meta["kind"] == kind)
+    with torch.device("meta"):
+        model = networks[network].build(networks[network].params(), info_of(dataset), 2)
+    found = [name for name, module in model.named_modules() if isinstance(module, NO_DETERMINISTIC_BACKWARD)]
+    assert not found, found

@@ -8,6 +8,7 @@ from torch import nn
 
 from engine.inits import initializers
 from engine.networks import networks
+from engine.networks.conv import GlobalAvgPool
 from engine.networks.recurrent import steps_and_features
 from engine.networks.resnet import BasicBlock
 
@@ -87,3 +88,9 @@ def test_siamese_embeds_with_shared_weights():
     together = model.eval()(x)
     apart = torch.cat([model(x[:3]), model(x[3:])])
     assert together.shape == (6, 16) and torch.allclose(together, apart, atol=1e-6)
+
+
+def test_global_pooling_is_the_mean_of_each_channel_in_1d_and_2d():
+    cases = ((torch.randn(3, 4, 5, 6), nn.AdaptiveAvgPool2d(1)), (torch.randn(3, 4, 7), nn.AdaptiveAvgPool1d(1)))
+    for x, adaptive in cases:
+        assert torch.allclose(GlobalAvgPool()(x), adaptive(x).flatten(1), atol=1e-6)
