@@ -3,12 +3,10 @@ sets once for its GPU. Nothing here touches CUDA on a machine without one."""
 
 from __future__ import annotations
 
-import logging
 import os
 
 import torch
 
-log = logging.getLogger(__name__)
 # set by the worker pool (assign): this process's GPU and the share of its memory the process may take
 _assigned = {"index": 0, "memory_fraction": None}
 _prepared: set[int] = set()
@@ -18,7 +16,9 @@ POISONING = ("CUDA error", "device-side assert", "CUBLAS_STATUS", "CUDNN_STATUS"
 
 def pick(wanted: str) -> torch.device:
     """The device `train.device` names: "auto" is this process's GPU when there is one, else the CPU."""
-    if wanted == "cuda" or (wanted == "auto" and torch.cuda.is_available()):
+    if wanted == "cuda" and not torch.cuda.is_available():
+        raise ValueError("train.device is 'cuda', but this machine has no CUDA GPU that torch can use")
+    if wanted in ("cuda", "auto") and torch.cuda.is_available():
         device = torch.device("cuda", _assigned["index"])
         _prepare(device)
         return device

@@ -40,6 +40,8 @@ def test_workers_spread_over_the_gpus_and_bound_their_memory(fake_gpus):
 def test_without_a_gpu_auto_is_the_cpu_and_a_worker_says_so():
     assert devices.pick("auto") == torch.device("cpu")
     assert devices.describe() == {"device": "cpu", "name": None}
+    with pytest.raises(ValueError, match="train.device is 'cuda', but this machine has no CUDA GPU"):
+        devices.pick("cuda")
 
 
 def test_a_run_sets_its_numerics_and_the_next_run_sets_its_own():
