@@ -79,7 +79,7 @@ class MetaDevice(TorchDispatchMode):
             return _zero(args[0]).item()
         if torch.Tag.data_dependent_output in func.tags or (torch.Tag.dynamic_output_shape in func.tags and (
                 func is not aten.index.Tensor or any(i is not None and i.dtype == torch.bool for i in args[1]))):
-            self.syncs[f"{func.__name__} (waits for values)"] += 1
+            self.syncs[f"{func.overloadpacket.__name__} (waits for values)"] += 1
         if not on_meta or func.is_view or torch.Tag.inplace_view in func.tags or "out" in kwargs:
             return func(*args, **kwargs)  # factories, views, shape changes in place: meta's own kernels are exact
         return self._on_host(func, args, kwargs)

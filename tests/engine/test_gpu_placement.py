@@ -168,13 +168,32 @@ def test_every_landscape_kind_computes_on_the_device(kind, monkeypatch):
     assert result["kind"] == kind and guard.meta_ops
 
 
-def test_the_guard_sees_a_tensor_left_on_the_cpu(monkeypatch):
-    """The guard itself: the mistakes it exists for raise, CPU scalars pass as on CUDA."""
+MISTAKES = {
+    "a CPU tensor in arithmetic": lambda on_device: on_device + torch.ones(1, 2),
+    "a CPU tensor indexed by device indices": lambda on_device: torch.ones(3)[torch.zeros(1, dtype=torch.long,
+                                                                                           device="meta")],
+    "a CPU scalar stacked with a device one": lambda on_device: torch.stack([on_device.sum(), torch.tensor(1.0)]),
+    "a CPU generator drawing device numbers": lambda on_device: torch.rand(
+        3, device="meta", generator=torch.Generator().manual_seed(0)),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_the_guard_raises_on_a_tensor_left_on_the_cpu(mistake, monkeypatch):
     with meta_device(monkeypatch):
         on_device = torch.ones(3, 2, device="meta")
-        on_device * torch.tensor(2.0)  # a CPU scalar is fine
-        for mistake in (lambda: on_device + torch.ones(1, 2), lambda: torch.ones(3)[torch.zeros(1, dtype=torch.long,
-                        device="meta")], lambda: torch.stack([on_device.sum(), torch.tensor(1.0)]),
-                        lambda: torch.rand(3, device="meta", generator=torch.Generator().manual_seed(0))):
-            with pytest.raises(AssertionError, match="CPU|generator"):
-                mistake()
+        on_device * torch.tensor(2.0)  # a CPU scalar in arithmetic is fine, as on CUDA
+        with pytest.raises(AssertionError, match="CPU|generator"):
+            MISTAKES[mistake](on_device)
+
+
+def test_the_guard_counts_what_makes_the_host_wait(monkeypatch):
+    with meta_device(monkeypatch) as guard:
+        on_device = torch.ones(3, 2, device="meta")
+        assert on_device.sum().item() == 0.0 and on_device.tolist() == [[0.0, 0.0]] * 3  # reads answer zeros
+        (on_device > 0).nonzero()
+        on_device[on_device > 0]
+        torch.ones(4).to("meta")
+        torch.ones(4).to("meta", non_blocking=True)  # from pinned memory on a GPU: no wait
+    assert guard.syncs == {".item()": 1, "device → host copy": 1, "nonzero (waits for values)": 1,
+                           "index (waits for values)": 1, "blocking host → device copy": 1}
