@@ -16,17 +16,24 @@ POISON = "CUDA error: device-side assert triggered\nCompile with `TORCH_USE_CUDA
 
 
 def poisoned_worker(*args) -> None:
-    """worker_main, with a trainer that fails as a GPU's device-side assert does for a run named "poison"."""
+    """worker_main, with a trainer that fails as a GPU's device-side assert does for a run named "poison", and whose
+    error shows only after the run, when the worker returns its cached memory, for a run named "late"."""
+    import engine.devices
     import engine.trainer
 
-    real = engine.trainer.train
+    real, late = engine.trainer.train, []
 
     def train(config, *rest, **kwargs):
         if config.name == "poison":
             raise RuntimeError(POISON)
+        late.append(config.name == "late")
         return real(config, *rest, **kwargs)
 
-    engine.trainer.train = train
+    def release():
+        if late and late[-1]:
+            raise RuntimeError(POISON)
+
+    engine.trainer.train, engine.devices.release = train, release
     worker_main(*args)
 
 
@@ -65,6 +72,13 @@ def test_a_poisoned_worker_fails_its_run_once_ends_and_is_replaced(monkeypatch, 
         done = wait_for(lambda: next((d for rid, kind, d in list(events) if rid == "bbbbbbbbbbbb" and kind == "done"),
                                      None), timeout=120)
         assert done["status"] == "completed"  # the fresh worker trains the next run
+
+        second = pool.workers[0].process
+        pool.submit("cccccccccccc", run_config(name="late", train={"steps": 5}))
+        wait_for(lambda: pool.workers[0].process is not second and pool.wait_ready(0.1), timeout=120)
+        assert second.exitcode == POISONED
+        ended = [(kind, data["status"]) for rid, kind, data in events if rid == "cccccccccccc" and kind == "done"]
+        assert ended == [("done", "completed")]  # the run had ended well: the worker's exit does not fail it
     finally:
         pool.shutdown()
 
