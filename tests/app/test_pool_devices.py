@@ -9,6 +9,7 @@ import pytest
 import torch
 from conftest import run_config, wait_for
 
+from app.executor import TrainJob
 from app.executor import pool as pool_module
 from app.executor.worker import POISONED, worker_main
 
@@ -48,37 +49,49 @@ def test_healthz_reports_the_workers_devices_without_touching_cuda(client, monke
     assert health["devices"] == [{"worker": i, "device": "cpu", "name": None} for i in (0, 1)]
 
 
-def test_a_poisoned_worker_fails_its_run_once_ends_and_is_replaced(monkeypatch, tmp_path):
+def test_a_poisoned_worker_fails_its_run_ends_and_is_replaced(monkeypatch, tmp_path):
     monkeypatch.setattr(pool_module, "worker_main", poisoned_worker)
-    events: list = []
+    seen: list = []  # events and releases, in the order the pool reported them
     lock = threading.Lock()
 
     def on_events(batch):
         with lock:
-            events.extend(batch)
+            seen.extend(batch)
 
-    pool = pool_module.WorkerPool(1, on_events, data_dir=str(tmp_path))
+    def on_released(run_ids):
+        with lock:
+            seen.extend((rid, "released", {}) for rid in run_ids)
+
+    def reported(run_id: str) -> list[tuple[str, dict]]:
+        with lock:
+            return [(kind, data) for rid, kind, data in seen if rid == run_id]
+
+    def replaced(process) -> None:
+        wait_for(lambda: pool.workers[0].process is not process and pool.wait_ready(0.1), timeout=120)
+        assert process.exitcode == POISONED
+
+    pool = pool_module.WorkerPool(1, on_events, data_dir=str(tmp_path), on_released=on_released)
     pool.start()
     try:
         assert pool.wait_ready(120)
         first = pool.workers[0].process
-        pool.submit("aaaaaaaaaaaa", run_config(name="poison", train={"steps": 5}))
-        wait_for(lambda: pool.workers[0].process is not first and pool.wait_ready(0.1), timeout=120)
-        assert first.exitcode == POISONED
-        failures = [(kind, data) for rid, kind, data in events if rid == "aaaaaaaaaaaa"]
-        assert failures == [("status", {"status": "failed", "message": f"RuntimeError: {POISON}"}),
-                            ("done", {"status": "failed", "summary": {}})]  # once: the pool adds no second failure
-        pool.submit("bbbbbbbbbbbb", run_config(train={"steps": 5}))
-        done = wait_for(lambda: next((d for rid, kind, d in list(events) if rid == "bbbbbbbbbbbb" and kind == "done"),
-                                     None), timeout=120)
-        assert done["status"] == "completed"  # the fresh worker trains the next run
+        pool.submit(TrainJob(run_id="aaaaaaaaaaaa", config=run_config(name="poison", train={"steps": 5})))
+        replaced(first)
+        wait_for(lambda: ("released", {}) in reported("aaaaaaaaaaaa"), timeout=30)
+        # the run fails with the CUDA error, once, and is released after its events (the pool adds no failure)
+        assert reported("aaaaaaaaaaaa") == [("status", {"status": "failed", "message": f"RuntimeError: {POISON}"}),
+                                            ("done", {"status": "failed", "summary": {}}), ("released", {})]
+
+        pool.submit(TrainJob(run_id="bbbbbbbbbbbb", config=run_config(train={"steps": 5})))
+        wait_for(lambda: ("released", {}) in reported("bbbbbbbbbbbb"), timeout=120)
+        assert [d["status"] for kind, d in reported("bbbbbbbbbbbb") if kind == "done"] == ["completed"]
 
         second = pool.workers[0].process
-        pool.submit("cccccccccccc", run_config(name="late", train={"steps": 5}))
-        wait_for(lambda: pool.workers[0].process is not second and pool.wait_ready(0.1), timeout=120)
-        assert second.exitcode == POISONED
-        ended = [(kind, data["status"]) for rid, kind, data in events if rid == "cccccccccccc" and kind == "done"]
-        assert ended == [("done", "completed")]  # the run had ended well: the worker's exit does not fail it
+        pool.submit(TrainJob(run_id="cccccccccccc", config=run_config(name="late", train={"steps": 5})))
+        replaced(second)
+        wait_for(lambda: ("released", {}) in reported("cccccccccccc"), timeout=30)
+        ended = [(kind, data.get("status")) for kind, data in reported("cccccccccccc") if kind in ("done", "released")]
+        assert ended == [("done", "completed"), ("released", None)]  # it had ended well: the exit fails nothing
     finally:
         pool.shutdown()
 
