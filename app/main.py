@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("marked %d runs interrupted: %s", len(interrupted), ", ".join(interrupted))
         manager = RunManager(store, Hub(), settings.flush_interval_s)
         pool = WorkerPool(settings.workers, manager.on_events, settings.threads_per_worker(), settings.data_dir,
-                          on_released=manager.on_released)
+                          on_released=manager.on_released, gpu_memory_fraction=settings.gpu_memory_fraction)
         pool.start()
         manager.start()
         app.state.settings, app.state.store, app.state.manager, app.state.pool = settings, store, manager, pool

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     workers: int = Field(2, ge=1, le=64, description="training processes kept warm; more runs queue")
     # one thread is fastest for the small models of a playground, and keeps parallel runs from fighting
     torch_threads: int = Field(1, ge=0, description="threads per worker; 0 = cores / workers")
+    gpu_memory_fraction: float | None = Field(
+        None, gt=0.0, le=1.0, description="share of its GPU's memory each worker may take; unset = no bound"
+    )
     max_parameters: int = Field(5_000_000, ge=1, description="largest model a run may build")
     max_steps: int = Field(1_000_000, ge=1, description="most optimizer steps in one run")
     max_queued: int = Field(200, ge=1, description="runs waiting for a worker before POST is refused")

@@ -3,28 +3,48 @@ as plain tensors and numbers so that torch.load(weights_only=True) can read them
 
 from __future__ import annotations
 
-import copy
 import os
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
 
 
-def capture(step: int, model: nn.Module, optimizer, scheduler, batches) -> dict:
-    # note: state dicts hold the live tensors; a copy keeps the checkpoint at this step while training goes on
-    return copy.deepcopy({
+def _to_host(value: Any) -> Any:
+    """A copy on the CPU of every tensor in nested dicts and lists: straight from the GPU, no copy made there."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", copy=True)
+    if isinstance(value, dict):
+        return {k: _to_host(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_host(v) for v in value)
+    return value
+
+
+def capture(step: int, model: nn.Module, optimizer, scheduler, batches, tricks=None, stopper=None) -> dict:
+    """The run at `step`, copied (training goes on with the live tensors) and on the CPU (the file holds no
+    device tensors, and a run continues on any device)."""
+    state = {
         "step": step,
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict(),
         "scheduler": {k: v for k, v in scheduler.state_dict().items() if k != "lr_lambdas"},
-        "batches": {"generator": batches.generator.get_state(), "order": batches.order.cpu(), "pos": batches.pos},
+        "batches": {"generator": batches.generator.get_state(), "order": batches.order, "pos": batches.pos},
         "rng": torch.get_rng_state(),
-    })
+    }
+    if batches.device.type == "cuda":  # dropout on a GPU draws from the GPU's generator
+        state["cuda_rng"] = torch.cuda.get_rng_state(batches.device)
+    if tricks is not None:
+        state["tricks"] = tricks.state_dict()
+    if stopper is not None:
+        state["stopper"] = stopper.state_dict()
+    return _to_host(state)
 
 
-def restore(state: dict, model: nn.Module, optimizer, scheduler, batches) -> int:
-    """Put a run back where the checkpoint left it; returns the step to continue after."""
+def restore(state: dict, model: nn.Module, optimizer, scheduler, batches, tricks=None, stopper=None) -> int:
+    """Put a run back where the checkpoint left it; returns the step to continue after. (A checkpoint from before
+    the tricks' and the GPU's generators were saved continues with those freshly seeded.)"""
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict({**scheduler.state_dict(), **state["scheduler"]})
@@ -32,6 +52,12 @@ def restore(state: dict, model: nn.Module, optimizer, scheduler, batches) -> int
     batches.order = state["batches"]["order"].to(batches.device)
     batches.pos = state["batches"]["pos"]
     torch.set_rng_state(state["rng"])
+    if "cuda_rng" in state and batches.device.type == "cuda":
+        torch.cuda.set_rng_state(state["cuda_rng"], batches.device)
+    if tricks is not None and "tricks" in state:
+        tricks.load_state_dict(state["tricks"])
+    if stopper is not None and "stopper" in state:
+        stopper.load_state_dict(state["stopper"])
     return int(state["step"])
 
 

@@ -47,6 +47,10 @@ class TrainSettings(BaseModel):
         "often as that allows (1 = at every logged step)",
     )
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    deterministic: bool = Field(
+        False, description="deterministic GPU kernels and fixed cuDNN algorithms: the same seed gives the same "
+        "curve on a GPU too, at some speed (the CPU is deterministic either way)",
+    )
     # training tricks (engine/tricks.py says why they live here and not in a registry); all off by default
     early_stopping: EarlyStopping | None = Field(None, description="stop when the val loss stops improving")
     clip_grad_norm: float | None = Field(

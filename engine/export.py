@@ -40,6 +40,7 @@ REPRODUCED = {
     "seed",
     "eval_every",
     "device",
+    "deterministic",
     "early_stopping",
     "clip_grad_norm",
     "clip_grad_value",
@@ -51,7 +52,7 @@ PENALTY_CODE = {
 
 
 def standalone_script(config: RunConfig) -> str:
-    """The source of a script that replays `config` on the CPU without Descent installed.
+    """The source of a script that replays `config` without Descent installed (on its device, or --device).
 
     Raises ConfigError (a ValueError) for an invalid config and ExportError (a ValueError) for a run the script
     cannot reproduce: a setting it does not mirror, a plateau schedule, a network TorchScript cannot hold."""
@@ -135,6 +136,8 @@ def _build(plan: Plan) -> dict[str, str]:
         "CLIP_GRAD_VALUE": repr(settings.clip_grad_value),
         "CLIP_GRAD_NORM": repr(settings.clip_grad_norm),
         "EARLY_STOPPING": repr(settings.early_stopping.model_dump() if settings.early_stopping else None),
+        "DEVICE": repr(settings.device),
+        "DETERMINISTIC": repr(settings.deterministic),
         "OPTIMIZER": _optimizer_code(optimizer, model, plan.names["optimizer"]),
         "PENALTY": _penalty_code(plan, model),
         "BLOBS": _blobs({"data": buffer.getvalue(), "model": model_bytes, "losses": loss_bytes, "predict": predict}),

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine import datasets
+from engine import datasets, devices
 from engine.cadence import Cadence
 from engine.config import Plan, RunConfig, resolve
 from engine.control import Action, Control
@@ -25,7 +25,7 @@ from engine.losses import losses
 from engine.networks.activations import activations
 from engine.optimizers import optimizers
 from engine.schedules import build_factor
-from engine.trainer import EVAL_CHUNK, TRAIN_EVAL_SAMPLES, BatchOrder, build_model, pick_device
+from engine.trainer import EVAL_CHUNK, TRAIN_EVAL_SAMPLES, BatchOrder, build_model
 from engine.validation import grid
 
 BATCHED_NETWORKS = ("mlp", "perceptron")
@@ -41,6 +41,8 @@ def batching_obstacle(plans: list[Plan]) -> str | None:
             return f"member {i + 1}: network '{plan.names['model']}' has no batched form"
         if getattr(model, "norm", "none") != "none":
             return f"member {i + 1}: norm layers keep weights and statistics per member"
+        if any(True for _ in _activation(plan).parameters()):
+            return f"member {i + 1}: its activation learns a parameter in each layer"
         if plan.names["optimizer"] == "lbfgs" or plan.names["schedule"] == "plateau":
             return f"member {i + 1}: {plan.names['optimizer']}/{plan.names['schedule']} needs its own loop"
         if "regularization" in plan.names:
@@ -90,11 +92,16 @@ def _layout(model: nn.Module) -> list[tuple[slice, tuple[int, int], slice]]:
     return layout
 
 
-def _flatten(model: nn.Module) -> torch.Tensor:
+def _flatten(model: nn.Module, device: torch.device) -> torch.Tensor:
+    """The member's weights as one leaf on `device` (made there: a leaf moved after would not be a leaf)."""
     parts = []
     for layer in (m for m in model.modules() if isinstance(m, nn.Linear)):
         parts += [layer.weight.detach().flatten(), layer.bias.detach()]
-    return torch.cat(parts).clone().requires_grad_(True)
+    return torch.cat(parts).to(device, copy=True).requires_grad_(True)
+
+
+def _activation(plan: Plan) -> nn.Module:
+    return activations[getattr(plan.params["model"], "activation", "identity")].build()
 
 
 def race(configs: list[RunConfig], emits: list[Callable[[Event], None]], control: Control | None = None) -> list[Done]:
@@ -104,19 +111,19 @@ def race(configs: list[RunConfig], emits: list[Callable[[Event], None]], control
         raise ValueError(f"these members cannot train batched: {obstacle}")
     control = control or Control()
     first, settings = plans[0], configs[0].train
-    device = pick_device(settings.device)
+    device = devices.pick(settings.device)
+    devices.configure(settings.deterministic)
     data = datasets.load(first.names["dataset"], first.params["dataset"], settings.seed).to(device)
     objective = losses[first.names["loss"]].build(first.params["loss"], first.info)
     members = []
     for plan, emit in zip(plans, emits, strict=True):
         torch.manual_seed(settings.seed)  # as a single run does: a shared init spec gives bit-identical weights
         model = build_model(plan, objective)
-        flat = _flatten(model).to(device)
+        flat = _flatten(model, device)
         optimizer = optimizers[plan.names["optimizer"]].build(plan.params["optimizer"], [flat])
         factor = build_factor(plan.names["schedule"], plan.params["schedule"], plan.total_steps)
         moves = plan.names["schedule"] != "constant" or plan.params["schedule"].warmup_steps > 0
-        name = getattr(plan.params["model"], "activation", "identity")
-        members.append(Member(plan, emit, flat, activations[name].build(), optimizer,
+        members.append(Member(plan, emit, flat, _activation(plan).to(device), optimizer,
                               torch.optim.lr_scheduler.LambdaLR(optimizer, factor), moves))
     layout = _layout(model)
     dropout = getattr(first.params["model"], "dropout", 0.0)
@@ -160,9 +167,11 @@ def race(configs: list[RunConfig], emits: list[Callable[[Event], None]], control
     train_seconds, steps_timed = 0.0, 0
     window = torch.zeros(len(members), device=device)
     window_count = 0
+    # which members still train, kept on the device (changed only at logged points): no host copy each step
+    alive = torch.ones(len(members), dtype=torch.bool, device=device)
 
     def log_point(step: int, lrs: list[float], gnorms: list[float] | None) -> None:
-        nonlocal window, window_count
+        nonlocal window, window_count, alive
         edge = step == 0 or step == first.total_steps
         if window_count:
             train_loss = (window / window_count).tolist()
@@ -197,6 +206,7 @@ def race(configs: list[RunConfig], emits: list[Callable[[Event], None]], control
                 # a diverged member stops here; the others race on
                 m.status, m.message = "diverged", f"loss became non-finite at step {step} (lr {lrs[j]:g})"
                 m.emit(Status("diverged", m.message))
+                alive = torch.tensor([m.status == "completed" for m in members], device=device)
 
     step, ending = 0, ""
     log_point(0, [m.optimizer.param_groups[0]["lr"] for m in members], None)
@@ -209,22 +219,26 @@ def race(configs: list[RunConfig], emits: list[Callable[[Event], None]], control
         began = time.perf_counter()
         index = batches.next()
         xb, yb = (x_train, y_train) if index is None else (x_train[index], y_train[index])
-        alive = [m.status == "completed" for m in members]
         for m in members:
             m.flat.grad = None
         stack = torch.stack([m.flat for m in members])
         member_losses = per_member(forward(stack, xb, True), yb)
-        member_losses[torch.tensor(alive, device=device)].sum().backward()
+        # a diverged member's loss is left out by value, not by a mask (a boolean index waits for the device)
+        torch.where(alive, member_losses, 0.0).sum().backward()
         due = step % settings.eval_every == 0 or step == first.total_steps or action is Action.SINGLE_STEP
-        gnorms = [float(m.flat.grad.norm()) if m.flat.grad is not None else math.nan for m in members] if due else None
+        gnorms = None
+        if due:  # one host read for every member
+            gnorms = torch.stack([m.flat.grad.norm() for m in members]).tolist()
         lrs = [m.optimizer.param_groups[0]["lr"] for m in members]
-        for m, live in zip(members, alive, strict=True):
-            if live:
+        for m in members:
+            if m.status == "completed":
                 m.optimizer.step()
                 if m.moves:
                     m.scheduler.step()
         window += member_losses.detach()
         window_count += 1
+        if due:
+            devices.synchronize(device)  # as the trainer does: the queued steps are charged to training
         train_seconds += time.perf_counter() - began
         steps_timed += 1
         if due:

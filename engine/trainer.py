@@ -10,7 +10,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from engine import checkpoint, datasets, fit, probes
+from engine import checkpoint, datasets, devices, fit, probes
 from engine.cadence import Cadence
 from engine.config import Plan, RunConfig, resolve
 from engine.control import Action, Control
@@ -31,12 +31,6 @@ EVAL_CHUNK = CHUNK
 TRAIN_EVAL_SAMPLES = 2048  # the untrained model's train loss is read on a fixed subset, cheap on big sets
 
 
-def pick_device(wanted: str) -> torch.device:
-    if wanted == "cuda" or (wanted == "auto" and torch.cuda.is_available()):
-        return torch.device("cuda:0")
-    return torch.device("cpu")
-
-
 class BatchOrder:
     """Seeded shuffling, one permutation per epoch: two runs with one seed see the same batches."""
 
@@ -50,7 +44,12 @@ class BatchOrder:
         if self.batch_size >= self.n:
             return None  # full batch: no gather at all
         if self.pos + self.batch_size > self.n:
-            self.order = torch.randperm(self.n, generator=self.generator).to(self.device)
+            # drawn on the CPU, so every device sees the same batches; the copy goes from pinned memory without
+            # waiting for the GPU (a blocking copy would stall the host once an epoch)
+            order = torch.randperm(self.n, generator=self.generator)
+            if self.device.type == "cuda":
+                order = order.pin_memory()
+            self.order = order.to(self.device, non_blocking=True)
             self.pos = 0
         batch = self.order[self.pos : self.pos + self.batch_size]
         self.pos += self.batch_size
@@ -87,8 +86,9 @@ def train(
     plan = resolve(config)
     control = control or Control()
     settings = config.train
-    device = pick_device(settings.device)
-    torch.manual_seed(settings.seed)
+    device = devices.pick(settings.device)
+    devices.configure(settings.deterministic)
+    torch.manual_seed(settings.seed)  # every device's generator: dropout on a GPU draws from its own
 
     data = datasets.load(plan.names["dataset"], plan.params["dataset"], settings.seed).to(device)
     objective = losses[plan.names["loss"]].build(plan.params["loss"], plan.info)
@@ -118,7 +118,7 @@ def train(
     batches = BatchOrder(plan.n_train, plan.batch_size, settings.seed, device)
     step = 0
     if start is not None and config.start_from.mode == "continue":
-        step = checkpoint.restore(start, model, optimizer, scheduler, batches)
+        step = checkpoint.restore(start, model, optimizer, scheduler, batches, tricks, stopper)
     save_every = settings.checkpoint_every or max(1, plan.total_steps // 10)
     # validation: a guaranteed grid, then as often as its share of the time allows (engine/validation.py)
     validation = Validation(data, objective, step, plan.total_steps, settings.eval_every, settings.eval_share)
@@ -177,7 +177,8 @@ def train(
                 if reading is not None:
                     emit(Probe(step, runner.name, reading))
                 cadence.spent(time.perf_counter() - began, step_seconds)
-        if val_loss is not None:
+        # a continued run's first point repeats the checkpoint's last one, which the restored stopper has counted
+        if val_loss is not None and not (step == start_step and step > 0):
             if observe is not None:
                 observe(val_loss)
             if stopper is not None and stopper.should_stop(val_loss):
@@ -225,11 +226,15 @@ def train(
             scheduler.step()
         window_sum += loss.detach()
         window_count += 1
+        if due:
+            # the GPU runs behind the host: wait for this step's work (and any queued before it) so that it is
+            # charged to training, not to the validation and probes that follow and would wait for it anyway
+            devices.synchronize(device)
         train_seconds += time.perf_counter() - began
         steps_timed += 1
         ending = log_point(step, lr, gnorm) if due else None
         if save is not None and step % save_every == 0 and ending != "diverged":
-            save(step, checkpoint.capture(step, model, optimizer, scheduler, batches))
+            save(step, checkpoint.capture(step, model, optimizer, scheduler, batches, tricks, stopper))
             saved_at = step
         if ending == "diverged":
             status, message = "diverged", f"loss became non-finite at step {step} (lr {lr:g}); try a smaller lr"
@@ -240,7 +245,7 @@ def train(
             break
 
     if save is not None and status != "diverged" and saved_at != step:
-        save(step, checkpoint.capture(step, model, optimizer, scheduler, batches))
+        save(step, checkpoint.capture(step, model, optimizer, scheduler, batches, tricks, stopper))
     # the test split, read once at the end into the summary: nothing that chooses (early stopping, sweeps) sees it
     tested = score_test_split(model, objective, data) if status != "diverged" else {}
     seconds = round(time.perf_counter() - started, 3)

@@ -94,10 +94,12 @@ class BatchTricks:
 
     def state_dict(self) -> dict:
         """Generator states as tensors and plain numbers (checkpoints load with weights_only=True)."""
-        return {"gen": self.gen.get_state(), "rng": self.rng.bit_generator.state}
+        return {"gen": self.gen.get_state(), "device": self.gen.device.type, "rng": self.rng.bit_generator.state}
 
     def load_state_dict(self, state: dict) -> None:
-        self.gen.set_state(state["gen"])
+        # a CPU generator's state does not fit a GPU's: a run continued on another kind of device draws afresh
+        if state.get("device", "cpu") == self.gen.device.type:
+            self.gen.set_state(state["gen"])
         self.rng.bit_generator.state = state["rng"]
 
     def transform(self, x: torch.Tensor) -> torch.Tensor:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -24,7 +25,7 @@ from engine.trainer import train  # noqa: E402
 
 EVAL_EVERY = 3
 LOGGED = 10
-STDLIB_AND_TORCH = {"argparse", "base64", "io", "json", "math", "sys", "warnings", "zlib", "torch"}
+STDLIB_AND_TORCH = {"argparse", "base64", "io", "json", "math", "os", "sys", "warnings", "zlib", "torch"}
 
 
 def _run(dataset: dict, model: dict, loss: str, optimizer: dict, seed: int = 0, **extra: Any) -> dict:
@@ -176,3 +177,45 @@ def test_a_run_the_script_cannot_reproduce_raises_a_clear_value_error(change, me
     with pytest.raises(ValueError, match=re.escape(message)) as caught:
         standalone_script(RunConfig.model_validate(body))
     assert isinstance(caught.value, ExportError)
+
+
+def test_the_script_runs_where_the_run_asked_and_device_overrides_it(tmp_path):
+    """A run made for the GPU exports a script that asks for the GPU; --device cpu replays it on the CPU."""
+    body = json.loads(json.dumps(CASES["moons-mlp-cross_entropy-adam"]))
+    body["train"].update(device="cuda", deterministic=True)
+    (tmp_path / "replay.py").write_text(standalone_script(RunConfig.model_validate(body)))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+    def replay(*flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "replay.py", "--steps", str(EVAL_EVERY), *flags], cwd=tmp_path,
+                              env=env, capture_output=True, text=True, timeout=120)
+
+    if not torch.cuda.is_available():
+        refused = replay()
+        assert refused.returncode == 2 and "--device cuda: this machine has no CUDA GPU" in refused.stderr
+    on_cpu = replay("--device", "cpu")
+    assert on_cpu.returncode == 0, on_cpu.stderr[-3000:]
+    first = json.loads(on_cpu.stdout.splitlines()[1])
+    events: list = []
+    body["train"]["device"] = "cpu"
+    train(RunConfig.model_validate(body), events.append)
+    ours = [e for e in events if isinstance(e, Metrics)][1]
+    assert first["step"] == ours.step and abs(first["train_loss"] - ours.values["train_loss"]) <= 1e-6
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_on_a_gpu_the_script_follows_the_gpu_run(tmp_path):
+    body = json.loads(json.dumps(CASES["moons-mlp-cross_entropy-adam"]))
+    body["train"].update(device="cuda", deterministic=True)
+    config = RunConfig.model_validate(body)
+    (tmp_path / "replay.py").write_text(standalone_script(config))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "replay.py", "--steps", str(LOGGED * EVAL_EVERY)], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    logged = [json.loads(line) for line in out.stdout.splitlines() if '"step"' in line]
+    events: list = []
+    train(config, events.append)
+    ours = [e for e in events if isinstance(e, Metrics)][:LOGGED]
+    for mine, theirs in zip(ours, logged, strict=False):
+        assert theirs["step"] == mine.step and abs(theirs["train_loss"] - mine.values["train_loss"]) <= 1e-5

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.executor import ACTIONS, Job, OnEvents, OnReleased
-from app.executor.worker import IDLE, READY, worker_main
+from app.executor.worker import IDLE, LEFT, POISONED, READY, worker_main
 from engine.control import PAUSE, RUN, STOP
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ class Worker:
     tokens: Any
     run_ids: list[str] = field(default_factory=list)  # the job in hand: one run, or every member of a race
     ready: bool = False
+    device: dict[str, Any] = field(default_factory=dict)  # {"device", "name"} as the worker reported it
+    seen_dead: bool = False
 
 
 @dataclass
@@ -43,9 +45,10 @@ class Pending:
 class WorkerPool:
     def __init__(
         self, size: int, on_events: OnEvents, threads: int = 1, data_dir: str = "data",
-        on_released: OnReleased | None = None,
+        on_released: OnReleased | None = None, gpu_memory_fraction: float | None = None,
     ):
         self.size, self.on_events, self.threads, self.data_dir = size, on_events, threads, data_dir
+        self.gpu_memory_fraction = gpu_memory_fraction
         self.on_released = on_released or (lambda run_ids: None)
         self.ctx = mp.get_context("spawn")  # fork after torch is imported is unsafe
         self.outbox = self.ctx.Queue()
@@ -109,7 +112,7 @@ class WorkerPool:
         state, tokens = self.ctx.RawValue("i", RUN), self.ctx.RawValue("q", 0)
         process = self.ctx.Process(
             target=worker_main,
-            args=(index, inbox, self.outbox, state, tokens, self.threads, self.data_dir),
+            args=(index, inbox, self.outbox, state, tokens, self.threads, self.data_dir, self.gpu_memory_fraction),
             name=f"descent-worker-{index}", daemon=True,
         )
         process.start()
@@ -127,6 +130,11 @@ class WorkerPool:
 
     def busy(self) -> int:
         return sum(1 for w in self.workers if w.run_ids)
+
+    def devices(self) -> list[dict[str, Any]]:
+        """Each started worker's device as it reported it: {"worker", "device", "name"}."""
+        with self.lock:
+            return [{"worker": w.index, **w.device} for w in self.workers if w.ready]
 
     def control(self, run_id: str, action: str) -> bool:
         """Apply pause/resume/step/stop; False if the run is neither queued nor running here."""
@@ -183,7 +191,7 @@ class WorkerPool:
                 continue
             batch = []
             while item is not None:
-                if item[0] in (READY, IDLE):
+                if item[0] in (READY, IDLE, LEFT):
                     self._deliver(batch)  # a job's events reach the handler before its release
                     batch = []
                     self._worker_signal(*item)
@@ -212,8 +220,11 @@ class WorkerPool:
             released = []
             if signal == READY:
                 worker.ready = True
+                worker.device = {k: v for k, v in detail.items() if k != "pid"}
             elif worker.run_ids and worker.run_ids[0] == detail:
                 released, worker.run_ids = worker.run_ids, []
+            if signal == LEFT:
+                worker.ready = False  # it is exiting (a sticky CUDA error): no job for it; a fresh one follows
             self._dispatch()
             self.idle_changed.notify_all()
         if released:
@@ -226,7 +237,13 @@ class WorkerPool:
                     if worker.process.is_alive() or self.stopping.is_set():
                         continue
                     code = worker.process.exitcode
-                    log.warning("worker %d died (exit code %s) during runs %s", worker.index, code, worker.run_ids)
+                    if code == POISONED and worker.run_ids and not worker.seen_dead:
+                        worker.seen_dead = True  # its LEFT signal, sent before it exited, ends the job in order
+                        continue
+                    if code == POISONED and not worker.run_ids:
+                        log.warning("worker %d left after a CUDA error; starting a fresh one", worker.index)
+                    else:
+                        log.warning("worker %d died (exit code %s) during runs %s", worker.index, code, worker.run_ids)
                     message = f"the worker process died (exit code {code}); other runs are unaffected"
                     if worker.run_ids:
                         self._end(worker.run_ids, "failed", message)

@@ -7,20 +7,24 @@ import logging
 import os
 import queue
 import signal
+import sys
 import traceback
 from typing import Any
 
 READY, IDLE = "__ready__", "__idle__"
+# a worker whose CUDA context a sticky error poisoned: it says LEFT (idle, but take no job) and exits with POISONED
+LEFT, POISONED = "__left__", 3
 
 
 def worker_main(
-    index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, threads: int, data_dir: str = "data"
+    index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, threads: int, data_dir: str = "data",
+    memory_fraction: float | None = None,
 ) -> None:
     _die_with_parent()
     import torch
 
     torch.set_num_threads(threads)
-    from engine import checkpoint
+    from engine import checkpoint, devices
     from engine.config import RunConfig
     from engine.control import Control
     from engine.datasets import uploads
@@ -33,7 +37,8 @@ def worker_main(
     checkpoint_root = os.path.join(data_dir, "checkpoints")
 
     logging.basicConfig(level=os.environ.get("DESCENT_LOG_LEVEL", "WARNING"))
-    outbox.put((READY, index, os.getpid()))
+    devices.assign(index, memory_fraction)
+    outbox.put((READY, index, {"pid": os.getpid(), **devices.describe()}))
     parent = os.getppid()
     while True:
         try:
@@ -66,7 +71,21 @@ def worker_main(
             for rid in run_ids:
                 outbox.put((rid, "status", {"status": "failed", "message": message}))
                 outbox.put((rid, "done", {"status": "failed", "summary": {}}))
+            if devices.is_poisoning(exc):
+                _leave(outbox, index, run_ids[0])
+        try:
+            devices.release()
+        except RuntimeError as exc:  # a sticky error may first show at the first CUDA call after its run ended
+            if devices.is_poisoning(exc):
+                _leave(outbox, index, run_ids[0])
+            raise
         outbox.put((IDLE, index, run_ids[0]))
+
+
+def _leave(outbox: Any, index: int, run_id: str) -> None:
+    """Every later CUDA call in this process would fail too: end it, and the pool starts a fresh one."""
+    outbox.put((LEFT, index, run_id))
+    sys.exit(POISONED)
 
 
 def _die_with_parent() -> None:

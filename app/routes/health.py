@@ -1,4 +1,8 @@
-"""GET /healthz: liveness, the device runs train on, and the pool's load."""
+"""GET /healthz: liveness, the device runs train on, and the pool's load.
+
+The devices are what the workers reported when they started: the web process never touches CUDA itself (a CUDA
+context costs hundreds of MiB of GPU memory, and the image's HEALTHCHECK calls this every 30 s).
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,15 @@ from app.deps import PoolDep
 router = APIRouter(tags=["health"])
 
 
-def default_device() -> str:
-    return "cuda:0" if torch.cuda.is_available() else "cpu"
-
-
 @router.get("/healthz")
 def healthz(pool: PoolDep) -> dict:
+    devices = pool.devices()
+    first = devices[0] if devices else {}
     return {
         "status": "ok",
-        "device": default_device(),
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "device": first.get("device"),  # null until a worker has started
+        "gpu": first.get("name"),
+        "devices": devices,
         "torch": torch.__version__,
         "workers": pool.size,
         "busy": pool.busy(),

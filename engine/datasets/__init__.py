@@ -53,8 +53,11 @@ class DataBundle:
     std: torch.Tensor | float = 1.0
 
     def to(self, device: torch.device) -> DataBundle:
-        for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test"):
-            setattr(self, name, getattr(self, name).to(device))
+        # mean and std too: probes map their grids and samples between the data's units and the model's inputs
+        for name in ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test", "mean", "std"):
+            value = getattr(self, name)
+            if isinstance(value, torch.Tensor):
+                setattr(self, name, value.to(device))
         return self
 
 

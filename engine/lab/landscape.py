@@ -14,13 +14,13 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from engine import checkpoint, datasets
+from engine import checkpoint, datasets, devices
 from engine.config import RunConfig, resolve
 from engine.control import Action, Control
 from engine.events import Done, Event, Metrics, Probe, Status
 from engine.lab.curvature import curvature
 from engine.losses import Objective, losses
-from engine.trainer import build_model, pick_device, train
+from engine.trainer import build_model, train
 
 log = logging.getLogger(__name__)
 KINDS = ("interpolation", "random", "pca")
@@ -57,7 +57,7 @@ class Setting:
 def setting(config: RunConfig, samples: int, device: torch.device | None = None) -> Setting:
     """Rebuild data, loss and the initial model in the trainer's order, so θ_init is the run's own."""
     plan = resolve(config)
-    device = device or pick_device(config.train.device)
+    device = device or devices.pick(config.train.device)
     torch.manual_seed(config.train.seed)
     data = datasets.load(plan.names["dataset"], plan.params["dataset"], config.train.seed).to(device)
     objective = losses[plan.names["loss"]].build(plan.params["loss"], plan.info)
@@ -144,7 +144,8 @@ def pca_directions(path: list[State], final: State, names: list[str]) -> tuple[S
     """Top-2 right singular vectors of the matrix of (θ_t − θ_final); returns them, the share of variance
     each explains, and the path's coordinates on their plane."""
     centre = flatten(final, names)
-    matrix = torch.stack([flatten(state, names) - centre for state in path])
+    # the path's snapshots come from checkpoints, which live on the host; the centre lives where the model does
+    matrix = torch.stack([flatten(state, names).to(centre.device) - centre for state in path])
     _, singular, vh = torch.linalg.svd(matrix, full_matrices=False)
     basis = vh[:2]
     if len(basis) < 2:  # a one-snapshot path: fill the plane with any orthogonal direction

@@ -21,7 +21,9 @@ class TripletParams(Params):
 
 
 def draw_triplets(y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """For every anchor with a partner, one random positive (same label) and one random negative.
+    """For every sample, one random positive (same label) and one random negative, and whether it can be an
+    anchor (it has both). Every row is kept and the invalid ones masked: picking rows out would wait for the
+    device to count them.
 
     A fixed-seed generator keeps the draw a function of the labels, so the val loss does not jitter.
     """
@@ -30,10 +32,8 @@ def draw_triplets(y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     gen = torch.Generator(device=y.device).manual_seed(0)
     noise = torch.rand(len(y), len(y), generator=gen, device=y.device)
     positive_ok, negative_ok = same & ~eye, ~same
-    anchors = torch.nonzero(positive_ok.any(1) & negative_ok.any(1)).flatten()
-    positives = (noise * positive_ok)[anchors].argmax(1)
-    negatives = (noise * negative_ok)[anchors].argmax(1)
-    return anchors, positives, negatives
+    valid = positive_ok.any(1) & negative_ok.any(1)
+    return valid, (noise * positive_ok).argmax(1), (noise * negative_ok).argmax(1)
 
 
 class Centroids:
@@ -47,9 +47,12 @@ class Centroids:
     def update(self, embeddings: torch.Tensor, y: torch.Tensor) -> None:
         if self.means is None:
             self.means = torch.zeros(self.n_classes, embeddings.shape[1], device=embeddings.device)
-        for k in y.unique():
-            batch_mean = embeddings[y == k].mean(0)
-            self.means[k] = self.momentum * self.means[k] + (1 - self.momentum) * batch_mean
+        # every class at once through a (classes, batch) membership matrix: no loop over the classes present
+        member = (y[None, :] == torch.arange(self.n_classes, device=y.device)[:, None]).to(embeddings.dtype)
+        counts = member.sum(1, keepdim=True)
+        batch_mean = (member @ embeddings) / counts.clamp_min(1)
+        moved = self.momentum * self.means + (1 - self.momentum) * batch_mean
+        self.means = torch.where(counts > 0, moved, self.means)  # a class absent from the batch keeps its mean
 
     @torch.no_grad()
     def predict(self, embeddings: torch.Tensor) -> torch.Tensor:
@@ -73,10 +76,10 @@ def triplet(params: TripletParams, info: DataInfo) -> Objective:
         z = embed(out)
         if out.requires_grad:
             centroids.update(z.detach(), y)
-        anchors, positives, negatives = draw_triplets(y)
-        if len(anchors) == 0:
-            return (out * 0).sum()  # no class appears twice in this batch: nothing to compare
-        a, p, n = z[anchors], z[positives], z[negatives]
-        return torch.relu((a - p).pow(2).sum(1) - (a - n).pow(2).sum(1) + params.margin).mean()
+        valid, positives, negatives = draw_triplets(y)
+        p, n = z[positives], z[negatives]
+        per_anchor = torch.relu((z - p).pow(2).sum(1) - (z - n).pow(2).sum(1) + params.margin)
+        # the mean over the valid anchors; 0 when no class appears twice in the batch (nothing to compare)
+        return torch.where(valid, per_anchor, 0.0).sum() / valid.sum().clamp_min(1)
 
     return Objective(fn, params.embedding_dim, lambda y: y, lambda out: centroids.predict(embed(out)))

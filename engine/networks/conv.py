@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
+import torch
 from pydantic import Field
 from torch import nn
 
@@ -51,8 +52,12 @@ def pool_cls(kind: PoolName, rank: int) -> type[nn.Module]:
             "avg": (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)}[kind][rank - 1]
 
 
-def global_pool(rank: int) -> nn.Module:
-    return nn.Sequential((nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)[rank - 1](1), nn.Flatten())
+class GlobalAvgPool(nn.Module):
+    """The mean of each channel over every position: (N, C, ...) → (N, C). A plain mean, not AdaptiveAvgPool, whose
+    backward on CUDA has no deterministic kernel (train.deterministic could not hold for ResNet and Inception)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.flatten(2).mean(2)
 
 
 def conv_unit(rank: int, c_in: int, c_out: int, kernel_size: int, stride: int = 1, batch_norm: bool = True,

@@ -8,7 +8,7 @@ from torch import nn
 
 from engine.datasets import DataInfo
 from engine.networks import networks
-from engine.networks.conv import conv_unit, global_pool, pool_cls
+from engine.networks.conv import GlobalAvgPool, conv_unit, pool_cls
 from engine.registry import Params
 
 
@@ -62,4 +62,4 @@ def inception(params: InceptionParams, info: DataInfo, out_features: int) -> nn.
             smallest //= 2
         layers.append(InceptionBlock(rank, c_in, params.width, params.bottleneck, params.batch_norm))
         c_in = 4 * params.width
-    return nn.Sequential(*layers, global_pool(rank), nn.Linear(c_in, out_features))
+    return nn.Sequential(*layers, GlobalAvgPool(), nn.Linear(c_in, out_features))

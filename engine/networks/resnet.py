@@ -13,7 +13,7 @@ from torch import nn
 
 from engine.datasets import DataInfo
 from engine.networks import networks
-from engine.networks.conv import conv_cls, conv_unit, global_pool, norm_cls
+from engine.networks.conv import GlobalAvgPool, conv_cls, conv_unit, norm_cls
 from engine.registry import Params
 
 
@@ -73,4 +73,4 @@ def resnet(params: ResNetParams, info: DataInfo, out_features: int) -> nn.Module
             smallest = -(-smallest // stride)
             layers.append(BasicBlock(rank, c_in, c_out, stride, params.skip_connections))
             c_in = c_out
-    return nn.Sequential(*layers, global_pool(rank), nn.Linear(c_in, out_features))
+    return nn.Sequential(*layers, GlobalAvgPool(), nn.Linear(c_in, out_features))

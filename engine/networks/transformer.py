@@ -1,6 +1,8 @@
-"""A Transformer encoder for sequences: multi-head self-attention blocks; the last attention map is kept.
+"""A Transformer encoder for sequences: multi-head self-attention blocks.
 
-After each forward, `model.attention` holds the last layer's weights, (batch, heads, T, T), rows summing to 1.
+`model.attention_maps(x)` gives the last layer's weights, (batch, heads, T, T), rows summing to 1. A training
+forward never asks for them: that would rule out the fused attention kernels and keep a (batch, heads, T, T)
+tensor per layer.
 """
 
 from __future__ import annotations
@@ -47,12 +49,14 @@ class EncoderLayer(nn.Module):
             nn.Linear(d_model, dim_feedforward), nn.GELU(), nn.Dropout(dropout), nn.Linear(dim_feedforward, d_model)
         )
         self.dropout = nn.Dropout(dropout)
+        self.keep_attention = False  # on only inside Transformer.attention_maps
         self.attention: torch.Tensor | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.norm1(x)
-        out, weights = self.attn(h, h, h, need_weights=True, average_attn_weights=False)
-        self.attention = weights.detach()
+        out, weights = self.attn(h, h, h, need_weights=self.keep_attention, average_attn_weights=False)
+        if weights is not None:
+            self.attention = weights.detach()
         x = x + self.dropout(out)
         return x + self.dropout(self.feed_forward(self.norm2(x)))
 
@@ -72,9 +76,17 @@ class Transformer(nn.Module):
         self.norm = nn.LayerNorm(params.d_model)
         self.head = nn.Linear(params.d_model, out_features)
 
-    @property
-    def attention(self) -> torch.Tensor | None:
-        return self.layers[-1].attention
+    @torch.no_grad()
+    def attention_maps(self, x: torch.Tensor) -> torch.Tensor:
+        """The last layer's attention weights for the batch `x`: (batch, heads, T, T), each row summing to 1."""
+        last = self.layers[-1]
+        last.keep_attention = True
+        try:
+            self(x)
+        finally:
+            last.keep_attention = False
+        weights, last.attention = last.attention, None
+        return weights
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.transpose:

@@ -42,11 +42,10 @@ def attention(params: SampleParams, ctx: ProbeContext):
     tokens = _tokens(ctx, x)
 
     def read(model, step: int):
-        if not hasattr(model, "attention"):
+        if not hasattr(model, "attention_maps"):
             return None  # not a Transformer: nothing to read, and nothing is sent
         with evaluating(model):
-            model(x)
-        weights = model.attention[0]  # (heads, T, T), each row sums to 1
+            weights = model.attention_maps(x)[0]  # (heads, T, T), each row sums to 1
         return {"heads": weights.shape[0], "tokens": tokens, **atlas(weights)}
 
     return read

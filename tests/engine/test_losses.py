@@ -53,8 +53,9 @@ def test_margin_losses_use_one_output_and_signed_labels_for_two_classes():
 
 def test_triplets_pair_same_labels_and_different_labels():
     y = torch.tensor([0, 0, 1, 1, 2, 0, 1])
-    anchors, positives, negatives = draw_triplets(y)
-    assert 4 not in anchors.tolist()  # the only 2 has no positive
+    valid, positives, negatives = draw_triplets(y)
+    assert valid.tolist() == [True, True, True, True, False, True, True]  # the only 2 has no positive
+    anchors, positives, negatives = valid.nonzero().flatten(), positives[valid], negatives[valid]
     assert (y[anchors] == y[positives]).all() and (anchors != positives).all()
     assert (y[anchors] != y[negatives]).all()
 

@@ -8,6 +8,7 @@ from torch import nn
 
 from engine.inits import initializers
 from engine.networks import networks
+from engine.networks.conv import GlobalAvgPool
 from engine.networks.recurrent import steps_and_features
 from engine.networks.resnet import BasicBlock
 
@@ -21,14 +22,20 @@ def _count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def test_transformer_exposes_its_last_attention_map():
+def test_transformer_gives_its_last_attention_map_only_when_asked():
     model = _build("transformer", "parity", 2, nhead=2)
-    assert model.attention is None
     x = torch.randn(5, *info_of("parity").input_shape)
-    model(x)
+    asked = []
+    for layer in model.layers:  # what each layer asks of nn.MultiheadAttention
+        layer.attn.register_forward_pre_hook(lambda _m, _a, kw: asked.append(kw["need_weights"]), with_kwargs=True)
+    out = model(x)
+    assert asked == [False, False]  # a training forward never asks: fused kernels, no (B, heads, T, T) kept
+    maps = model.attention_maps(x)
     steps = x.shape[1]
-    assert model.attention.shape == (5, 2, steps, steps)
-    assert torch.allclose(model.attention.sum(-1), torch.ones(5, 2, steps), atol=1e-5)
+    assert asked[2:] == [False, True] and maps.shape == (5, 2, steps, steps)
+    assert torch.allclose(maps.sum(-1), torch.ones(5, 2, steps), atol=1e-5)
+    assert all(layer.attention is None for layer in model.layers)  # nothing held between readings
+    assert torch.allclose(model(x), out)
 
 
 def test_resnet_block_adds_its_input_only_with_skips():
@@ -86,3 +93,9 @@ def test_siamese_embeds_with_shared_weights():
     together = model.eval()(x)
     apart = torch.cat([model(x[:3]), model(x[3:])])
     assert together.shape == (6, 16) and torch.allclose(together, apart, atol=1e-6)
+
+
+def test_global_pooling_is_the_mean_of_each_channel_in_1d_and_2d():
+    cases = ((torch.randn(3, 4, 5, 6), nn.AdaptiveAvgPool2d(1)), (torch.randn(3, 4, 7), nn.AdaptiveAvgPool1d(1)))
+    for x, adaptive in cases:
+        assert torch.allclose(GlobalAvgPool()(x), adaptive(x).flatten(1), atol=1e-6)
