@@ -44,7 +44,7 @@ def _solids(size: int, n: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
 @datasets.add(
     "volumes", VolumeParams, "generated 3-D solids (ball, cube, rod, plate) in a size³ voxel cube, for 3-D convolution",
     info=_info, kind="volume",
-    formula=r"x = \text{solid}_y(\text{position}, \text{size}) + N(0, \text{noise}^2),\ x \in \mathbb{R}^{s\times s\times s}",
+    formula=r"x = \text{solid}_y(\text{position}, \text{size}) + N(0, \text{noise}^2)",
 )
 def volumes(params: VolumeParams, seed: int):
     gen = torch.Generator().manual_seed(seed)
