@@ -91,4 +91,4 @@ def test_api_range_test_refusals(client):
     assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "config", "optimizer", "name"]
     normal = client.post("/api/runs", json=run_config(train={"steps": 20})).json()["id"]
     assert client.get(f"/api/lab/lr-range/{normal}").status_code == 409  # not a range test
-    assert client.get("/api/lab/lr-range/000000000000").status_code == 404
+    assert client.get("/api/lab/lr-range/no-such-run").status_code == 404
