@@ -14,7 +14,8 @@ from app.sweeps import Dimension
 
 SPACE = {"optimizer.params.lr": Dimension(log_uniform=(1e-4, 1e-1)), "train.batch_size": Dimension(choice=[16, 64]),
          "model.params.hidden_layers": Dimension(choice=[[16], [32, 32]]),
-         "optimizer.params.betas.0": Dimension(uniform=(0.8, 0.95)), "model.params.depth": Dimension(int_uniform=(1, 3))}
+         "optimizer.params.betas.0": Dimension(uniform=(0.8, 0.95)),
+         "model.params.depth": Dimension(int_uniform=(1, 3))}
 
 
 @pytest.mark.parametrize("name", study.SAMPLERS.names())
