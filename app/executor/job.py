@@ -21,10 +21,11 @@ def configure(data_dir: str) -> None:
     uploads.configure(os.path.join(data_dir, "uploads"))
 
 
-def run(run_ids: list[str], payload: dict[str, Any], emit: Emit, control: Control, data_dir: str) -> None:
-    """Train the job (train, race or landscape); an error in it ends its runs as failed with the message, and
-    the caller lives on for the next job."""
-    from engine import checkpoint
+def run(run_ids: list[str], payload: dict[str, Any], emit: Emit, control: Control, data_dir: str) -> bool:
+    """Train the job (train, race or landscape); an error in it ends its runs as failed with the message. True
+    when the process can take the next job; False when it must end: a sticky CUDA error left its context
+    unusable (every later CUDA call would fail too)."""
+    from engine import checkpoint, devices
     from engine.config import RunConfig
     from engine.events import wire
     from engine.lab import landscape
@@ -51,6 +52,15 @@ def run(run_ids: list[str], payload: dict[str, Any], emit: Emit, control: Contro
         for rid in run_ids:
             emit(rid, "status", {"status": "failed", "message": message})
             emit(rid, "done", {"status": "failed", "summary": {}})
+        if devices.is_poisoning(exc):
+            return False
+    try:
+        devices.release()  # the cached blocks go back, for the next job or another process on this GPU
+    except RuntimeError as exc:  # a sticky error may first show at the first CUDA call after its run ended
+        if devices.is_poisoning(exc):
+            return False
+        raise
+    return True
 
 
 def wants_gpu(payload: dict[str, Any]) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from app.executor import ACTIONS, Job, OnEvents, OnReleased
 from app.executor.worker import IDLE, LEFT, POISONED, READY, worker_main
-from engine.control import PAUSE, RUN, STOP
+from engine.control import PAUSE, RUN, STOP, steer
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 1000
@@ -153,15 +153,7 @@ class WorkerPool:
             worker = next((w for w in self.workers if run_id in w.run_ids), None)
             if worker is None:
                 return False
-            if action == "stop":
-                worker.state.value = STOP
-            elif action == "pause":
-                worker.state.value = PAUSE
-            elif action == "resume":
-                worker.state.value = RUN
-            else:
-                worker.state.value = PAUSE
-                worker.tokens.value += 1
+            steer(action, worker.state, worker.tokens)
             return True
 
     def _dispatch(self) -> None:
