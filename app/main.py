@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from app import auth, errors, openapi
 from app.bodylimit import BodyLimitMiddleware
-from app.executor.pool import WorkerPool
+from app.executor import choose
 from app.routes import (
     catalog,
     checkpoints,
@@ -50,8 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if interrupted:
             log.warning("marked %d runs interrupted: %s", len(interrupted), ", ".join(interrupted))
         manager = RunManager(store, Hub(), settings.flush_interval_s)
-        pool = WorkerPool(settings.workers, manager.on_events, settings.threads_per_worker(), settings.data_dir,
-                          on_released=manager.on_released, gpu_memory_fraction=settings.gpu_memory_fraction)
+        pool = choose.build(settings, manager.on_events, manager.on_released)
         pool.start()
         manager.start()
         app.state.settings, app.state.store, app.state.manager, app.state.pool = settings, store, manager, pool
