@@ -32,6 +32,7 @@ from app.settings import Settings, get_settings
 from app.static_files import Static
 from app.store import UNAVAILABLE, Store
 from app.stream import Hub
+from app.sweeper import Sweeper
 from app.vendor import PLOTLY_NAME, PLOTLY_PATH
 from engine.datasets import uploads
 
@@ -55,9 +56,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         manager.start()
         app.state.settings, app.state.store, app.state.manager, app.state.pool = settings, store, manager, pool
         app.state.service = RunService(store, manager, pool, settings)
+        app.state.sweeper = Sweeper(app.state.service, manager)
+        app.state.sweeper.start()
         try:
             yield
         finally:
+            app.state.sweeper.stop()
             pool.shutdown()
             manager.stop()
 

@@ -183,3 +183,35 @@ def objective(summary: dict[str, Any] | None, metric: str, last: float | None) -
         if isinstance(value, (int, float)) and math.isfinite(value):
             return float(value)
     return None
+
+
+# -- Optuna's own charts -----------------------------------------------------------------------------------------
+_FIGURES: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}  # importances refit a forest: once per finished trial
+
+
+def figures(name: str, url: str, metric: str) -> dict[str, Any]:
+    """The study's optimization history and hyper-parameter importances as Plotly data + layout (the page draws
+    them with its own Plotly, offline); importances stay null, with the reason, until they can be computed."""
+    loaded = optuna.load_study(study_name=name, storage=storage(url))
+    finished = [t for t in loaded.get_trials(deepcopy=False) if t.state.is_finished()]
+    cached = _FIGURES.get((url, name))
+    if cached is not None and cached[0] == len(finished):
+        return cached[1]
+    answer = {"history": _plain(optuna.visualization.plot_optimization_history(loaded, target_name=metric)),
+              "importances": None, "why": ""}
+    if sum(t.state == optuna.trial.TrialState.COMPLETE for t in finished) < 2:
+        answer["why"] = "importances need at least two trials that trained to their last step"
+    else:
+        try:
+            answer["importances"] = _plain(optuna.visualization.plot_param_importances(loaded, target_name=metric))
+        except (ValueError, RuntimeError) as exc:  # e.g. every completed trial drew the same values
+            answer["why"] = f"importances could not be computed: {exc}"
+    _FIGURES[(url, name)] = (len(finished), answer)
+    return answer
+
+
+def _plain(figure: Any) -> dict[str, Any]:
+    """A figure as plain JSON, without plotly.py's template (the page's own look applies)."""
+    plain = json.loads(figure.to_json())
+    plain["layout"].pop("template", None)
+    return {"data": plain["data"], "layout": plain["layout"]}
