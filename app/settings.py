@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     ray_num_cpus: int | None = Field(None, ge=1, description="CPUs of the Ray instance started here (unset: all)")
     ray_object_store_mb: int | None = Field(None, ge=75, description="object store of the Ray instance started "
                                             "here (unset: Ray's default, 30% of memory)")
+    ray_max_jobs: int | None = Field(None, ge=1, description="most jobs this server runs at once on Ray (unset: "
+                                     "the cluster's CPUs / CPUs per job)")
     ray_cpus_per_job: float = Field(1.0, gt=0, description="CPUs each job's actor reserves")
     ray_gpu_fraction: float = Field(0.25, gt=0, le=1, description="share of a GPU (and of its memory) a job that "
                                     "wants one reserves")

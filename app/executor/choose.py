@@ -17,7 +17,7 @@ def build(settings: Settings, on_events: OnEvents, on_released: OnReleased) -> E
             on_events, on_released, address=settings.ray_address, num_cpus=settings.ray_num_cpus,
             object_store_bytes=store_mb * 1024 * 1024 if store_mb else None, cpus_per_job=cpus,
             gpu_fraction=settings.ray_gpu_fraction, threads=settings.torch_threads or max(1, int(cpus)),
-            data_dir=settings.data_dir,
+            data_dir=settings.data_dir, max_jobs=settings.ray_max_jobs,
         )
     from app.executor.pool import WorkerPool
 

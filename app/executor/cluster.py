@@ -51,13 +51,14 @@ class RayExecutor:
     def __init__(
         self, on_events: OnEvents, on_released: OnReleased | None = None, *, address: str | None = None,
         num_cpus: int | None = None, object_store_bytes: int | None = None, cpus_per_job: float = 1.0,
-        gpu_fraction: float = 0.25, threads: int = 1, data_dir: str = "data",
+        gpu_fraction: float = 0.25, threads: int = 1, data_dir: str = "data", max_jobs: int | None = None,
     ):
         self.on_events, self.on_released = on_events, on_released or (lambda run_ids: None)
         self.address, self.num_cpus, self.object_store_bytes = address, num_cpus, object_store_bytes
         self.cpus_per_job, self.gpu_fraction, self.threads = cpus_per_job, gpu_fraction, threads
         self.data_dir = str(Path(data_dir).resolve())  # actors on this machine may start in another folder
-        self.size = max(1, int((num_cpus or 1) // cpus_per_job))  # until the cluster says how many CPUs it has
+        self.max_jobs = max_jobs
+        self.size = max_jobs or max(1, int((num_cpus or 1) // cpus_per_job))  # until the cluster says its CPUs
         self.gpus = 0.0
         self.pending: collections.deque[Slot] = collections.deque()
         self.running: dict[str, Slot] = {}  # by the id of its run call (ray.wait hands back other ObjectRef objects)
@@ -94,6 +95,7 @@ class RayExecutor:
         self.gpus = resources.get("GPU", 0.0)
         with self.lock:
             self.size = max(1, int(resources.get("CPU", 1) // self.cpus_per_job))
+            self.size = min(self.size, self.max_jobs or self.size)
             self.sink = EventSink.remote()
             self.idle = [(self._shape(False), self._actor(self._shape(False))) for _ in range(self.size)]
             self._dispatch()
