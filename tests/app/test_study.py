@@ -102,3 +102,12 @@ def test_the_study_shares_the_apps_database_and_survives_a_reopen(tmp_path):
     again = optuna.load_study(study_name="s1", storage=study.storage(url))
     assert again.best_value == 0.25 and again.trials[0].intermediate_values == {10: 0.5}
     assert not {"studies", "trials"} & set(Base.metadata.tables)  # Optuna's tables stay out of the app's metadata
+
+
+def test_the_catalog_and_the_sweep_form_list_every_sampler_and_pruner(client):
+    catalog = client.get("/api/catalog").json()
+    assert [e["name"] for e in catalog["samplers"]] == study.SAMPLERS.names()
+    assert [e["name"] for e in catalog["pruners"]] == study.PRUNERS.names()
+    assert any(e["name"] == "pruned" and e["terminal"] for e in catalog["statuses"])
+    form = client.get("/sweeps/new").text
+    assert all(f'<option value="{name}"' in form for name in study.SAMPLERS.names() + study.PRUNERS.names())
