@@ -3,6 +3,10 @@ The contract every executor keeps is tested in test_executor_contract.py, on Ray
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 import uuid
 
@@ -11,7 +15,7 @@ import pytest
 from app.executor import TrainJob
 from engine.config import RunConfig
 from engine.control import PAUSE, RUN, STOP
-from tests.conftest import run_config, wait_for
+from tests.conftest import ROOT, run_config, wait_for
 
 
 class Collector:
@@ -99,3 +103,39 @@ def _wants(train_job: TrainJob) -> bool:
     from app.executor.job import wants_gpu
 
     return wants_gpu(train_job.payload())
+
+
+def test_a_job_dies_with_the_server_that_sent_it(ray_instance, data_dir):
+    """Why a restart marks cluster jobs interrupted: Ray ends the actors a driver owns when the driver dies, so no
+    job trains on for a server that can no longer record it (here the server is a process killed by SIGKILL)."""
+    address = ray_instance.get_runtime_context().gcs_address
+    config = RunConfig.model_validate(run_config(train={"steps": 1_000_000})).model_dump(mode="json")
+    server = textwrap.dedent(f"""
+        import time, ray
+        ray.init(address={address!r}, configure_logging=False, log_to_driver=False)
+        from app.executor import TrainJob
+        from app.executor.cluster import RayExecutor
+        executor = RayExecutor(lambda batch: None, data_dir={str(data_dir)!r}, cpus_per_job=0.01, max_jobs=1)
+        executor.start()
+        assert executor.wait_ready(120)
+        executor.submit(TrainJob(run_id="{uuid.uuid4().hex[:12]}", config={config!r}))
+        slot = next(iter(executor.running.values()))
+        print(ray.get(slot.actor.ready.remote())[0], flush=True)
+        time.sleep(600)
+    """)
+    process = subprocess.Popen([sys.executable, "-c", server], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        actor_pid = int(process.stdout.readline())
+        assert _alive(actor_pid)
+    finally:
+        process.kill()
+        process.wait()
+    wait_for(lambda: not _alive(actor_pid), 60, 0.2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
