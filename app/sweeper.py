@@ -4,9 +4,10 @@ stops the trials its pruner gives up on (their runs end `pruned`, with the step 
 study how every trial ended.
 
 One thread does the work, fed by the run recorder's events; a lock keeps Optuna to one thread at a time (the
-first trials of a new sweep are asked in the request that made it). After a restart the running sweeps are
-read back from the database: a trial the restart cut off is failed in the study and asked again with the same
-values, so the sweep continues where it was.
+first trials of a new sweep are asked in the request that made it). Decisions are made on an in-memory copy of
+each study, written through to Optuna's RDB storage (app/sweep_study.py). After a restart the running sweeps
+are read back from the database: a trial the restart cut off is failed in the study and asked again with the
+same values, so the sweep continues where it was.
 """
 
 from __future__ import annotations
@@ -20,18 +21,19 @@ from typing import Any
 
 import optuna
 from fastapi import HTTPException
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from app import study
 from app.executor import EventBatch
 from app.runs import RunManager
 from app.service import RunService
 from app.store import UNAVAILABLE, SweepRow
+from app.sweep_study import SweepStudy, Writer
 from app.sweeps import Dimension
 from app.work import NewRun
 from app.work.sweep import Trials, trial_plan
 from engine.config import explicit
-from engine.status import ACTIVE, RunStatus
+from engine.status import RunStatus
 
 log = logging.getLogger(__name__)
 RETRY_S = 2.0  # how soon trials the queue refused are submitted again
@@ -42,7 +44,7 @@ class Live:
     """A running sweep, as the sweeper holds it."""
 
     row: SweepRow
-    study: optuna.Study
+    study: SweepStudy
     dims: dict[str, Dimension]
     asked: int  # trials that count against the plan (those a restart cut off are asked again and not counted)
     flying: set[str] = field(default_factory=set)  # run ids of its trials not yet ended
@@ -74,6 +76,7 @@ class Sweeper:
         self.flights: dict[str, Flight] = {}  # by run id
         self.lock = threading.RLock()
         self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.writer = Writer()
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True, name="sweeper")
         manager.listeners.append(self.on_events)
@@ -92,6 +95,7 @@ class Sweeper:
         self.stopping.set()
         self.inbox.put(None)
         self.thread.join(timeout=5)
+        self.writer.close()
 
     def begin(self, row: SweepRow) -> list[str]:
         """A sweep just stored: its study, and its first trials (the run ids), as many as the executor runs."""
@@ -136,30 +140,21 @@ class Sweeper:
             value, step = payload["values"].get(live.row.metric), payload["step"]
             if flight.pruned or step <= 0 or not isinstance(value, (int, float)) or not math.isfinite(value):
                 return  # step 0 is the untrained model: every trial starts alike there
-            flight.trial.report(value, step)
+            live.study.report(flight.trial, value, step)
             flight.last = value
-            if flight.trial.should_prune():
+            if live.study.should_prune(flight.trial):
                 flight.pruned = True
                 reason = study.reason(live.search["pruner"], step, live.row.metric, value)
                 self.manager.end_as(run_id, RunStatus.PRUNED, reason)
                 self.service.executor.control(run_id, "stop")
-                live.study.tell(flight.trial, state=TrialState.PRUNED)
-        elif kind == "done":
+        elif kind == "done":  # a pruned trial is told so here: one that reached its last step first completed
             del self.flights[run_id]
             live.flying.discard(run_id)
-            if not flight.pruned:
-                self._tell(flight, payload)
+            self._tell(flight, payload)
 
     def _tell(self, flight: Flight, done: dict[str, Any]) -> None:
-        status = done["status"]
-        if status == RunStatus.COMPLETED:
-            value = study.objective(done.get("summary"), flight.live.row.metric, flight.last)
-            if value is not None:
-                flight.live.study.tell(flight.trial, value)
-                return
-        # a diverged trial is a poor one (the samplers learn from it); a failed or stopped one says nothing
-        state = TrialState.PRUNED if status == RunStatus.DIVERGED else TrialState.FAIL
-        flight.live.study.tell(flight.trial, state=state)
+        state, value = outcome(done["status"], done.get("summary"), flight.live.row.metric, flight.last)
+        flight.live.study.tell(flight.trial, value, state=state)
 
     # -- trials ----------------------------------------------------------------------------
     def _top_up(self, live: Live) -> list[str]:
@@ -178,7 +173,7 @@ class Sweeper:
                 continue
             name = f"{live.row.name or 'sweep'} · trial {trial.number}"[:200]
             run = NewRun(explicit(plan).model_copy(update={"name": name}), plan.total_steps)
-            trial.set_user_attr("run_id", run.id)
+            live.study.set_user_attr(trial, "run_id", run.id)
             runs.append(run)
             flights[run.id] = Flight(live, trial)
             entries.append({"run_id": run.id, "values": values, "number": trial.number})
@@ -193,7 +188,8 @@ class Sweeper:
                 for run_id, flight in flights.items():
                     del self.flights[run_id]
                     live.flying.discard(run_id)
-                    self._ask_again(live, flight.trial)
+                    live.study.ask_again(flight.trial)
+                    live.asked -= 1
                 entries = [e for e in entries if e["run_id"] not in flights]
                 runs = []
         if entries:
@@ -205,13 +201,6 @@ class Sweeper:
             del self.live[live.row.id]
         return [run.id for run in runs]
 
-    def _ask_again(self, live: Live, trial: optuna.Trial | optuna.trial.FrozenTrial) -> None:
-        """Fail a trial that never trained to its end through no fault of its own, and queue its values again
-        (the next ask takes them); it no longer counts against the plan."""
-        live.study.tell(trial.number, state=TrialState.FAIL)
-        live.study.enqueue_trial(trial.params, skip_if_exists=False)
-        live.asked -= 1
-
     def _open(self, row: SweepRow) -> Live:
         search = row.search
         dims = {p: Dimension.model_validate(d) for p, d in row.space.items()}
@@ -219,9 +208,8 @@ class Sweeper:
         # draw the same values again
         sampler = study.SAMPLERS[search["sampler"]].build(dims, row.seed + len(row.trials), search["planned"])
         pruner = study.PRUNERS[search["pruner"]].build(search["steps"], search["explicit"]["train"]["eval_every"])
-        opened = optuna.create_study(
-            study_name=study_name(row.id), storage=study.storage(self.service.settings.database_url), sampler=sampler,
-            pruner=pruner, direction=study.direction(row.metric), load_if_exists=True)
+        opened = SweepStudy(study_name(row.id), self.service.settings.database_url, sampler, pruner,
+                            study.direction(row.metric), self.writer)
         counted = sum(1 for t in row.trials if not t.get("retried"))
         live = self.live[row.id] = Live(row, opened, dims, counted)
         return live
@@ -229,22 +217,34 @@ class Sweeper:
     def _resume(self, row: SweepRow) -> None:
         """A sweep the server was running when it stopped: settle the trials left running, then go on."""
         live = self._open(row)
-        cut_off = set()
-        for trial in live.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+
+        def settle(trial: FrozenTrial) -> tuple[TrialState, float | None] | None:
+            # the sweeper stops before the executor, so a run that ended after it (stopped or failed by the
+            # shutdown, interrupted, never stored) was cut off: asked again; one that ended on its own is told
             run = self.store.get_run(trial.user_attrs.get("run_id", ""))
-            flight = Flight(live, trial, last=_last(trial))
-            if run is not None and run.status not in (RunStatus.INTERRUPTED, *ACTIVE):
-                self._tell(flight, {"status": run.status, "summary": run.summary})  # it ended; the study missed it
-            else:
-                self._ask_again(live, trial)
-                cut_off.add(trial.number)
+            if run is None or run.status not in (RunStatus.COMPLETED, RunStatus.DIVERGED, RunStatus.PRUNED):
+                return None
+            last = trial.intermediate_values[max(trial.intermediate_values)] if trial.intermediate_values else None
+            return outcome(run.status, run.summary, row.metric, last)  # it ended; the study had not heard
+
+        cut_off = {trial.number for trial in live.study.restore(settle)}
         if cut_off:
             self.store.mark_retried(row.id, cut_off)
             live.row.trials = [{**t, "retried": True} if t.get("number") in cut_off else t for t in live.row.trials]
+            live.asked = sum(1 for t in live.row.trials if not t.get("retried"))
         log.info("sweep %s resumed: %d of %d trials counted, %d asked again", row.id, live.asked,
                  row.search["planned"], len(cut_off))
         self._top_up(live)
 
 
-def _last(trial: optuna.trial.FrozenTrial) -> float | None:
-    return trial.intermediate_values[max(trial.intermediate_values)] if trial.intermediate_values else None
+def outcome(status: str, summary: dict[str, Any] | None, metric: str,
+            last: float | None) -> tuple[TrialState, float | None]:
+    """How a trial's run ended, for its study: a completed run's best value; a diverged (or pruned) one is a poor
+    trial the samplers learn from; a failed or stopped one says nothing of its values."""
+    if status == RunStatus.COMPLETED:
+        value = study.objective(summary, metric, last)
+        if value is not None:
+            return TrialState.COMPLETE, value
+    if status in (RunStatus.DIVERGED, RunStatus.PRUNED):
+        return TrialState.PRUNED, None
+    return TrialState.FAIL, None
