@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-from app.executor import EventBatch, OnEvents
+from app.executor import EventBatch, OnEvents, ending
 from app.history import DEFAULT_POINTS, History
 from app.store import TERMINAL, UNAVAILABLE, RunRow, Store
 from app.stream import Hub
@@ -132,9 +132,7 @@ class RunManager:
         lost = [rid for rid in run_ids if (stream := self.hub.get(rid)) is not None and not stream.closed]
         if lost:
             log.warning("runs %s were released without an end; marking them failed", ", ".join(lost))
-            self.on_events([event for rid in lost for event in (
-                (rid, "status", {"status": RunStatus.FAILED, "message": LOST}),
-                (rid, "done", {"status": RunStatus.FAILED, "summary": {}}))])
+            self.on_events(ending(lost, RunStatus.FAILED, LOST))
 
     def _apply(self, run_id: str, kind: str, payload: dict[str, Any]) -> None:
         fields = self._updates.setdefault(run_id, {})

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import ray
 
-from app.executor import ACTIONS, OnEvents, OnReleased
+from app.executor import ACTIONS, OnEvents, OnReleased, deliver, ending
 from app.executor import job as jobs
 from app.executor.actors import EventSink, JobActor
 from engine.control import RUN, Value, steer
@@ -185,9 +185,7 @@ class RayExecutor:
         return self._actor(shape)
 
     def _end(self, run_ids: list[str], status: str, message: str) -> None:
-        self.on_events([event for rid in run_ids for event in (
-            (rid, "status", {"status": status, "message": message}),
-            (rid, "done", {"status": status, "summary": {}}))])
+        self.on_events(ending(run_ids, status, message))
         self.on_released(run_ids)
 
     # -- the reader thread -----------------------------------------------------------------
@@ -204,7 +202,7 @@ class RayExecutor:
             ready, _ = ray.wait([pull, *calls], num_returns=1)
             for ref in ready:
                 if ref.hex() == pull.hex():
-                    self._deliver(ray.get(pull))
+                    deliver(self.on_events, ray.get(pull))
                     pull = self.sink.pull.remote(MOST, WAIT_S)
                 else:
                     pull = self._finish(ref, pull)
@@ -217,9 +215,9 @@ class RayExecutor:
         except ray.exceptions.RayError as exc:
             died = exc
         self.sink.wake.remote()
-        self._deliver(ray.get(pull))
+        deliver(self.on_events, ray.get(pull))
         while events := ray.get(self.sink.pull.remote(MOST, 0)):
-            self._deliver(events)
+            deliver(self.on_events, events)
         with self.lock:
             slot = self.running.pop(call.hex())
             if died is None:
@@ -236,12 +234,6 @@ class RayExecutor:
             self._dispatch()
         return self.sink.pull.remote(MOST, WAIT_S)
 
-    def _deliver(self, events: list) -> None:
-        if events:
-            try:
-                self.on_events(events)
-            except Exception:
-                log.exception("event handler failed")
 
 
 def why(error: Exception) -> str:
