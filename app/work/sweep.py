@@ -77,7 +77,7 @@ class SweepCreate(BaseModel):
             search={"sampler": self.sampler, "pruner": self.pruner, "explicit": base, "state": "running",
                     "planned": study.planned(self.space, self.sampler, self.trials), "steps": plan.total_steps},
         )
-        return Launch([], [], record)
+        return Launch([], [], record, later=min(service.executor.size, record.search["planned"]))
 
 
 def trial_plan(base: dict[str, Any], raw: dict[str, Any], values: dict[str, Any], pruner: str,

@@ -77,3 +77,78 @@ def test_a_sweep_continues_after_a_restart(tmp_path, data_dir):
     # the two cut off were asked again with the same values, and trained to the end this time
     again = [t["values"] for t in counted]
     assert all(before[run_id] in again for run_id in first)
+
+
+class Executor:
+    """Takes jobs and controls and runs nothing: the test plays the jobs' events itself."""
+
+    size = 2
+
+    def __init__(self):
+        self.jobs, self.controls = [], []
+
+    def submit(self, job):
+        self.jobs.append(job)
+
+    def control(self, run_id, action):
+        self.controls.append((run_id, action))
+        return True
+
+    def queued(self):
+        return 0
+
+
+def test_a_verdict_stops_the_run_which_ends_pruned_unless_it_completed_first(tmp_path):
+    from app.runs import RunManager
+    from app.service import RunService
+    from app.settings import Settings
+    from app.store import Store
+    from app.stream import Hub
+    from app.sweeper import Sweeper
+    from app.work.sweep import SweepCreate
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'descent.db'}", data_dir=str(tmp_path))
+    store, executor = Store(settings.database_url), Executor()
+    manager = RunManager(store, Hub())
+    service = RunService(store, manager, executor, settings)
+    sweeper = Sweeper(service, manager)
+    sweeper.start()
+    request = SweepCreate(base=run_config(train={"steps": 100, "eval_every": 10}), trials=6, sampler="random",
+                          pruner="median", space={"optimizer.params.lr": {"log_uniform": [1e-3, 1e-1]}})
+    sweep = service.submit(request).record
+    assert len(sweeper.begin(sweep)) == 2
+
+    def play(index: int, level: float, end: str | None = "completed") -> str:
+        """Trial `index`'s run: val_loss = level / step at steps 10..100, then its end."""
+        wait_for(lambda: len(executor.jobs) > index, 10)
+        run_id = executor.jobs[index].run_id
+        for step in range(10, 101, 10):
+            manager.on_events([(run_id, "metrics", {"step": step, "epoch": 0, "time": 0,
+                                                    "values": {"val_loss": level / step}})])
+            if (run_id, "stop") in executor.controls:
+                break
+        if end:
+            manager.on_events([(run_id, "status", {"status": end, "message": end}),
+                               (run_id, "done", {"status": end, "summary": {"best_val_loss": level / 100}})])
+        return run_id
+
+    for index in range(4):  # the median pruner waits for four completed trials
+        play(index, 1.0 + index / 10)
+    bad = play(4, 9.0, end=None)
+    wait_for(lambda: (bad, "stop") in executor.controls, 10)  # judged at its first point, step 10
+    manager.on_events([(bad, "status", {"status": "stopped", "message": "stopped"}),
+                       (bad, "done", {"status": "stopped", "summary": {}})])
+    late = play(5, 9.0, end=None)  # judged too, but it reached its last step before the stop did
+    wait_for(lambda: (late, "stop") in executor.controls, 10)
+    manager.on_events([(late, "status", {"status": "completed", "message": ""}),
+                       (late, "done", {"status": "completed", "summary": {"best_val_loss": 0.09}})])
+    wait_for(lambda: store.get_sweep(sweep.id).search["state"] == "done", 10)
+    manager.flush()
+
+    pruned = store.get_run(bad)
+    assert pruned.status == "pruned" and pruned.error.startswith("pruned at step 10 by the median pruner: val_loss 0.9")
+    assert store.get_run(late).status == "completed"
+    sweeper.stop()  # the RDB copy is complete once the writer has stopped
+    told = optuna.load_study(study_name=study_name(sweep.id), storage=study.storage(settings.database_url))
+    assert [t.state.name for t in told.trials] == ["COMPLETE"] * 4 + ["PRUNED", "COMPLETE"]
+    assert told.trials[5].value == 0.09 and told.trials[4].intermediate_values == {10: 0.9}
