@@ -1,13 +1,9 @@
-"""Optuna's side of a sweep: samplers and pruners by name, the space as Optuna distributions, the storage.
-
-A sweep is an Optuna study kept in the app's own database: Optuna's RDB storage makes its own tables there
-(studies, trials, ...; never part of app.store's metadata, so the app's schema tools leave them alone), and a
-sweep outlives the server process that started it.
-"""
+"""Optuna's side of a sweep: samplers and pruners by name (registries: the catalog and the sweep form list
+them), the space as Optuna distributions, grids, and how a trial's end reads to its study. Where the study is
+kept: app/sweep_study.py."""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import math
@@ -15,7 +11,6 @@ from typing import Any
 
 import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
-from sqlalchemy import event
 
 from app.sweeps import Dimension
 from engine.registry import Registry
@@ -163,25 +158,6 @@ def check(space: dict[str, Dimension], sampler: str, trials: int) -> list[dict[s
 
 
 # -- the study ---------------------------------------------------------------------------------------------------
-@functools.cache
-def storage(url: str) -> optuna.storages.RDBStorage:
-    """Optuna's storage on the app's database (one per URL and process: it holds a connection pool). A SQLite file
-    skips the fsync of each commit, as the app's own store does (WAL keeps the file whole; a crash may lose the
-    last writes)."""
-    if not url.startswith("sqlite"):
-        return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
-    rdb = optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 30}})
-    event.listen(rdb.engine, "connect", _sqlite_normal_sync)
-    rdb.engine.dispose()  # the connections opened before the listener reconnect with it
-    return rdb
-
-
-def _sqlite_normal_sync(connection, _record) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
 def direction(metric: str) -> str:
     return "maximize" if metric == "val_acc" else "minimize"
 
@@ -197,35 +173,3 @@ def objective(summary: dict[str, Any] | None, metric: str, last: float | None) -
         if isinstance(value, (int, float)) and math.isfinite(value):
             return float(value)
     return None
-
-
-# -- Optuna's own charts -----------------------------------------------------------------------------------------
-_FIGURES: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}  # importances refit a forest: once per finished trial
-
-
-def figures(name: str, url: str, metric: str) -> dict[str, Any]:
-    """The study's optimization history and hyper-parameter importances as Plotly data + layout (the page draws
-    them with its own Plotly, offline); importances stay null, with the reason, until they can be computed."""
-    loaded = optuna.load_study(study_name=name, storage=storage(url))
-    finished = [t for t in loaded.get_trials(deepcopy=False) if t.state.is_finished()]
-    cached = _FIGURES.get((url, name))
-    if cached is not None and cached[0] == len(finished):
-        return cached[1]
-    answer = {"history": _plain(optuna.visualization.plot_optimization_history(loaded, target_name=metric)),
-              "importances": None, "why": ""}
-    if sum(t.state == optuna.trial.TrialState.COMPLETE for t in finished) < 2:
-        answer["why"] = "importances need at least two trials that trained to their last step"
-    else:
-        try:
-            answer["importances"] = _plain(optuna.visualization.plot_param_importances(loaded, target_name=metric))
-        except (ValueError, RuntimeError) as exc:  # e.g. every completed trial drew the same values
-            answer["why"] = f"importances could not be computed: {exc}"
-    _FIGURES[(url, name)] = (len(finished), answer)
-    return answer
-
-
-def _plain(figure: Any) -> dict[str, Any]:
-    """A figure as plain JSON, without plotly.py's template (the page's own look applies)."""
-    plain = json.loads(figure.to_json())
-    plain["layout"].pop("template", None)
-    return {"data": plain["data"], "layout": plain["layout"]}

@@ -119,8 +119,8 @@ class Sweeper:
                 batch = []
             if batch is None:
                 return
-            with self.lock:
-                for run_id, kind, payload in batch:
+            with self.lock:  # (a trial's run is stored under this lock: _deleted never sees one not yet stored)
+                for run_id, kind, payload in batch or self._deleted():
                     try:
                         self._on_event(run_id, kind, payload)
                     except Exception:
@@ -130,6 +130,11 @@ class Sweeper:
                         self._top_up(live)
                     except Exception:
                         log.exception("sweeper: topping up sweep %s", live.row.id)
+
+    def _deleted(self) -> EventBatch:
+        """A trial's run deleted while it trained sends no `done`: one is made up for it (the trial fails)."""
+        gone = [run_id for run_id in list(self.flights) if self.store.get_run(run_id) is None]
+        return [(run_id, "done", {"status": RunStatus.FAILED, "summary": {}}) for run_id in gone]
 
     def _on_event(self, run_id: str, kind: str, payload: dict[str, Any]) -> None:
         flight = self.flights.get(run_id)

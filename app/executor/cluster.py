@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from app.executor import ACTIONS, OnEvents, OnReleased, deliver, ending
 from app.executor import job as jobs
@@ -96,7 +97,9 @@ class RayExecutor:
         with self.lock:
             self.size = max(1, int(resources.get("CPU", 1) // self.cpus_per_job))
             self.size = min(self.size, self.max_jobs or self.size)
-            self.sink = EventSink.remote()
+            # the sink lives on the server's own node: a worker node that dies never takes the events with it
+            here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+            self.sink = EventSink.options(scheduling_strategy=here).remote()
             self.idle = [(self._shape(False), self._actor(self._shape(False))) for _ in range(self.size)]
             self._dispatch()
         log.info("Ray executor: %s; %d jobs at once, %g GPUs", ray.get_runtime_context().gcs_address, self.size,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from app import study
+from app import study, sweep_study
 from app.deps import ServiceDep, SettingsDep, StoreDep, SweeperDep
 from app.links import encode_config, state_from_link
 from app.openapi import BUSY
@@ -80,7 +80,7 @@ def get_figures(sweep_id: str, store: StoreDep, settings: SettingsDep) -> dict[s
     sweep = _sweep(store, sweep_id)
     if sweep.search is None:
         raise HTTPException(404, f"sweep '{sweep_id}' is from before sweeps were Optuna studies; it has no study")
-    return study.figures(study_name(sweep.id), settings.database_url, sweep.metric)
+    return sweep_study.figures(study_name(sweep.id), settings.database_url, sweep.metric)
 
 
 # what the new-sweep form starts with: the notes' first knob, the learning rate, over three decades

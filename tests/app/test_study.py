@@ -8,7 +8,7 @@ import math
 import optuna
 import pytest
 
-from app import study
+from app import study, sweep_study
 from app.store import Base, Store
 from app.sweeps import Dimension
 
@@ -92,14 +92,14 @@ def test_the_objective_is_the_best_value_then_the_last():
 def test_the_study_shares_the_apps_database_and_survives_a_reopen(tmp_path):
     url = f"sqlite:///{tmp_path / 'descent.db'}"
     Store(url)
-    first = optuna.create_study(study_name="s1", storage=study.storage(url), direction="minimize")
+    first = optuna.create_study(study_name="s1", storage=sweep_study.storage(url), direction="minimize")
     trial = first.ask({"x": optuna.distributions.FloatDistribution(0, 1)})
     trial.report(0.5, 10)
     first.tell(trial, 0.25)
     store = Store(url)  # the app starting again on the same database: its schema step must accept Optuna's tables
     store.list_runs()
-    study.storage.cache_clear()
-    again = optuna.load_study(study_name="s1", storage=study.storage(url))
+    sweep_study.storage.cache_clear()
+    again = optuna.load_study(study_name="s1", storage=sweep_study.storage(url))
     assert again.best_value == 0.25 and again.trials[0].intermediate_values == {10: 0.5}
     assert not {"studies", "trials"} & set(Base.metadata.tables)  # Optuna's tables stay out of the app's metadata
 

@@ -3,10 +3,13 @@ end `pruned` with the step and the reason), and a sweep survives a server restar
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import optuna
+import pytest
 from fastapi.testclient import TestClient
 
-from app import study
+from app import sweep_study
 from app.sweeper import study_name
 from tests.conftest import finish, run_config, wait_for
 
@@ -42,7 +45,7 @@ def test_tpe_with_hyperband_on_ray_prunes_poor_trials(ray_client):
 
     settings = ray_client.app.state.settings
     ray_client.app.state.sweeper.writer.drain()  # the RDB copy is written by a thread of its own
-    told = optuna.load_study(study_name=study_name(result["id"]), storage=study.storage(settings.database_url))
+    told = optuna.load_study(study_name=study_name(result["id"]), storage=sweep_study.storage(settings.database_url))
     states = [t.state.name for t in told.trials]
     assert states.count("PRUNED") == len(pruned) and states.count("COMPLETE") == 10 - len(pruned)
     best = min(t["score"] for t in result["trials"] if t["status"] == "completed")
@@ -98,14 +101,15 @@ class Executor:
         return 0
 
 
-def test_a_verdict_stops_the_run_which_ends_pruned_unless_it_completed_first(tmp_path):
+@pytest.fixture
+def offline(tmp_path):
+    """The real service, recorder and sweeper over a real database, with an executor that runs nothing."""
     from app.runs import RunManager
     from app.service import RunService
     from app.settings import Settings
     from app.store import Store
     from app.stream import Hub
     from app.sweeper import Sweeper
-    from app.work.sweep import SweepCreate
 
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'descent.db'}", data_dir=str(tmp_path))
     store, executor = Store(settings.database_url), Executor()
@@ -113,10 +117,24 @@ def test_a_verdict_stops_the_run_which_ends_pruned_unless_it_completed_first(tmp
     service = RunService(store, manager, executor, settings)
     sweeper = Sweeper(service, manager)
     sweeper.start()
-    request = SweepCreate(base=run_config(train={"steps": 100, "eval_every": 10}), trials=6, sampler="random",
-                          pruner="median", space={"optimizer.params.lr": {"log_uniform": [1e-3, 1e-1]}})
-    sweep = service.submit(request).record
-    assert len(sweeper.begin(sweep)) == 2
+    yield SimpleNamespace(store=store, executor=executor, manager=manager, service=service, sweeper=sweeper,
+                          url=settings.database_url)
+    sweeper.stop()
+
+
+def start(offline, trials: int, pruner: str = "median"):
+    from app.work.sweep import SweepCreate
+
+    request = SweepCreate(base=run_config(train={"steps": 100, "eval_every": 10}), trials=trials, sampler="random",
+                          pruner=pruner, space={"optimizer.params.lr": {"log_uniform": [1e-3, 1e-1]}})
+    sweep = offline.service.submit(request).record
+    assert len(offline.sweeper.begin(sweep)) == min(2, trials)
+    return sweep
+
+
+def test_a_verdict_stops_the_run_which_ends_pruned_unless_it_completed_first(offline):
+    store, executor, manager, sweeper = offline.store, offline.executor, offline.manager, offline.sweeper
+    sweep = start(offline, 6)
 
     def play(index: int, level: float, end: str | None = "completed") -> str:
         """Trial `index`'s run: val_loss = level / step at steps 10..100, then its end."""
@@ -149,6 +167,17 @@ def test_a_verdict_stops_the_run_which_ends_pruned_unless_it_completed_first(tmp
     assert pruned.status == "pruned" and pruned.error.startswith("pruned at step 10 by the median pruner: val_loss 0.9")
     assert store.get_run(late).status == "completed"
     sweeper.stop()  # the RDB copy is complete once the writer has stopped
-    told = optuna.load_study(study_name=study_name(sweep.id), storage=study.storage(settings.database_url))
+    told = optuna.load_study(study_name=study_name(sweep.id), storage=sweep_study.storage(offline.url))
     assert [t.state.name for t in told.trials] == ["COMPLETE"] * 4 + ["PRUNED", "COMPLETE"]
     assert told.trials[5].value == 0.09 and told.trials[4].intermediate_values == {10: 0.9}
+
+
+def test_a_trial_whose_run_is_deleted_fails_and_the_sweep_goes_on(offline):
+    sweep = start(offline, 3, pruner="none")
+    doomed, other = (job.run_id for job in offline.executor.jobs)
+    offline.store.delete_run(doomed)  # as DELETE /api/runs/{id} does: its stream closes, no done is ever heard
+    offline.manager.forget(doomed)
+    wait_for(lambda: len(offline.executor.jobs) == 3, 10)  # its place went to the third trial
+    for job in (other, offline.executor.jobs[2].run_id):
+        offline.manager.on_events([(job, "done", {"status": "completed", "summary": {"best_val_loss": 0.1}})])
+    wait_for(lambda: offline.store.get_sweep(sweep.id).search["state"] == "done", 10)
