@@ -101,26 +101,32 @@ class JobActor:
     def __init__(self, threads: int, data_dir: str, gpu_fraction: float) -> None:
         import torch
 
+        from engine import devices
+
         torch.set_num_threads(threads)
-        if gpu_fraction and torch.cuda.is_available():
-            # Ray's GPU fractions are only bookkeeping: this is what keeps a job inside its share of the memory
-            torch.cuda.set_per_process_memory_fraction(min(1.0, gpu_fraction), 0)
+        # Ray shows the actor only its own GPU (index 0). Its GPU share is only bookkeeping: the cap on torch's
+        # CUDA memory, set with the first run that uses the GPU, is what keeps a job inside its share
+        devices.assign(0, gpu_fraction or None)
         job.configure(data_dir)
         self.data_dir, self.switch = data_dir, Switch()
 
-    def ready(self) -> tuple[int, str]:
-        return os.getpid(), ray.util.get_node_ip_address()
+    def ready(self) -> dict[str, Any]:
+        """The process and the device "auto" picks here, as a local worker reports them."""
+        from engine import devices
+
+        return {"pid": os.getpid(), "node": ray.util.get_node_ip_address(), **devices.describe()}
 
     def steer(self, number: int, version: int, state: int, tokens: int) -> None:
         self.switch.set(number, version, state, tokens)
 
     def run(self, number: int, run_ids: list[str], payload: dict[str, Any], sink: Any, state: int,
-            tokens: int) -> None:
+            tokens: int) -> bool:
+        """Train a job; True when this actor can take the next one (False: a sticky CUDA error spoilt it)."""
         self.switch.set(number, 0, state, tokens)
         control = Control(self.switch.state, self.switch.tokens, max_seconds=payload.get("max_seconds"))
         control.used = 0  # tokens count this job's steps from zero
         outbox = Outbox(sink)
         try:
-            job.run(run_ids, payload, outbox.put, control, self.data_dir)
+            return job.run(run_ids, payload, outbox.put, control, self.data_dir)
         finally:
             outbox.close()

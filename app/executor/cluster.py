@@ -65,6 +65,7 @@ class RayExecutor:
         self.pending: collections.deque[Slot] = collections.deque()
         self.running: dict[str, Slot] = {}  # by the id of its run call (ray.wait hands back other ObjectRef objects)
         self.idle: list[tuple[tuple[float, float], Any]] = []  # warm actors and their shapes
+        self.reports: dict[int, dict[str, Any]] = {}  # what each actor said of itself, by id() of its handle
         self.numbers = 0
         self.lock = threading.RLock()
         self.stopping = threading.Event()
@@ -82,8 +83,19 @@ class RayExecutor:
             return False
         with self.lock:
             warm = [actor for _, actor in self.idle]
-        ready, _ = ray.wait([a.ready.remote() for a in warm], num_returns=len(warm), timeout=timeout)
+        calls = [a.ready.remote() for a in warm]
+        ready, _ = ray.wait(calls, num_returns=len(calls), timeout=timeout)
+        for actor, call in zip(warm, calls, strict=True):
+            if call in ready:
+                self.reports[id(actor)] = ray.get(call)
         return len(ready) == len(warm)
+
+    def devices(self) -> list[dict[str, Any]]:
+        """Each warm actor's process and device as it reported them (to wait_ready): {"worker", "device", ...}."""
+        with self.lock:
+            alive = {id(actor) for _, actor in self.idle} | {id(slot.actor) for slot in self.running.values()}
+            self.reports = {key: report for key, report in self.reports.items() if key in alive}
+            return [{"worker": i, **report} for i, report in enumerate(self.reports.values())]
 
     def _connect(self) -> None:
         if not ray.is_initialized():
@@ -217,19 +229,18 @@ class RayExecutor:
     def _finish(self, call: Any, pull: Any) -> Any:
         """A job's call returned (or its actor died): hand over every event it pushed, then release it."""
         try:
-            ray.get(call)
-            died = None
+            healthy, died = ray.get(call), None
         except ray.exceptions.RayError as exc:
-            died = exc
+            healthy, died = False, exc
         self.sink.wake.remote()
         deliver(self.on_events, ray.get(pull))
         while events := ray.get(self.sink.pull.remote(MOST, 0)):
             deliver(self.on_events, events)
         with self.lock:
             slot = self.running.pop(call.hex())
-            if died is None:
+            if healthy:
                 self.idle.append((slot.shape, slot.actor))
-            else:
+            else:  # dead, or its CUDA context spoilt: a fresh actor takes its place when one is needed
                 ray.kill(slot.actor, no_restart=True)
         if died is not None:
             log.warning("the Ray actor of runs %s died: %s", slot.job.run_ids, died)

@@ -92,7 +92,7 @@ def ray_harness(data_dir: Path, size: int) -> Harness:
 
     def kill(run_id: str) -> None:
         slot = next(s for s in executor.running.values() if run_id in s.job.run_ids)
-        pid, _ = ray.get(slot.actor.ready.remote())  # the actor answers while it trains (a second thread)
+        pid = ray.get(slot.actor.ready.remote())["pid"]  # the actor answers while it trains (a second thread)
         os.kill(pid, signal.SIGKILL)
 
     return Harness(executor, recorder, kill)

@@ -120,7 +120,7 @@ def test_a_job_dies_with_the_server_that_sent_it(ray_instance, data_dir):
         assert executor.wait_ready(120)
         executor.submit(TrainJob(run_id="{uuid.uuid4().hex[:12]}", config={config!r}))
         slot = next(iter(executor.running.values()))
-        print(ray.get(slot.actor.ready.remote())[0], flush=True)
+        print(ray.get(slot.actor.ready.remote())["pid"], flush=True)
         time.sleep(600)
     """)
     process = subprocess.Popen([sys.executable, "-c", server], cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -144,5 +144,5 @@ def _alive(pid: int) -> bool:
 def test_job_actors_train_at_the_priority_of_a_local_worker(executor, ray_instance):
     """Ray starts its workers at nice 15; a job is the work here (at 15 it trained 1.5x slower on a busy machine)."""
     actors = [actor for _, actor in executor.idle]
-    pids = [pid for pid, _ in ray_instance.get([actor.ready.remote() for actor in actors])]
+    pids = [report["pid"] for report in ray_instance.get([actor.ready.remote() for actor in actors])]
     assert pids and all(os.getpriority(os.PRIO_PROCESS, pid) == os.getpriority(os.PRIO_PROCESS, 0) for pid in pids)

@@ -23,6 +23,8 @@ def test_tpe_with_hyperband_on_ray_prunes_poor_trials(ray_client):
     body = {"name": "tpe hyperband", "base": run_config(train={"steps": 300, "eval_every": 10}), "trials": 10,
             "space": {"optimizer.params.lr": {"log_uniform": [1e-5, 1.0]}}, "sampler": "tpe", "pruner": "hyperband",
             "seed": 4}
+    health = ray_client.get("/healthz").json()  # the actors' own reports, as local workers give theirs
+    assert health["executor"] == "ray" and health["device"] == "cpu" and len(health["devices"]) == health["workers"]
     created = ray_client.post("/api/sweeps", json=body)
     assert created.status_code == 201, created.text
     assert len(created.json()["run_ids"]) == 2  # the Ray instance's two CPUs: two trials at once
