@@ -1,5 +1,6 @@
 # Descent: CPU torch by default; for a GPU build pass
 #   --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128
+# and for the image of a Ray cluster (docker-compose.cluster.yml) --build-arg RAY_VERSION=2.60.0
 # Any base with Python 3.11 and its venv module works: the tests build on a Debian bookworm made with debootstrap
 # (--build-arg BASE_IMAGE=...), where no registry holds python:3.11-slim.
 ARG BASE_IMAGE=python:3.11-slim
@@ -7,6 +8,7 @@ FROM ${BASE_IMAGE}
 
 ARG TORCH_VERSION=2.13.0
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
+ARG RAY_VERSION=
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -26,7 +28,8 @@ RUN --mount=type=cache,target=/root/.cache/pip \
     && pip install "torch==${TORCH_VERSION}" --index-url "${TORCH_INDEX_URL}"
 COPY requirements.txt .
 RUN --mount=type=cache,target=/root/.cache/pip \
-    pip install -r requirements.txt
+    pip install -r requirements.txt \
+    && if [ -n "${RAY_VERSION}" ]; then pip install "ray[default]==${RAY_VERSION}"; fi
 
 COPY engine engine
 COPY app app

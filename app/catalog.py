@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from app import study
 from engine import status
 from engine.config import SECTION_LIST
 from engine.networks.activations import activations
@@ -23,4 +24,6 @@ def build_catalog() -> dict[str, list[dict[str, Any]]]:
     catalog["probes"] = [_jsonable(e) for e in probes.catalog()]
     catalog["sections"] = [s.describe() for s in SECTION_LIST]
     catalog["statuses"] = status.describe()
+    catalog["samplers"] = [_jsonable(e) for e in study.SAMPLERS.catalog()]  # a sweep's, and what it stops early with
+    catalog["pruners"] = [_jsonable(e) for e in study.PRUNERS.catalog()]
     return catalog

@@ -11,6 +11,7 @@ from app.runs import RunManager
 from app.service import RunService
 from app.settings import Settings
 from app.store import RunRow, Store
+from app.sweeper import Sweeper
 
 
 def _manager(request: Request) -> RunManager:
@@ -33,11 +34,16 @@ def _service(request: Request) -> RunService:
     return request.app.state.service
 
 
+def _sweeper(request: Request) -> Sweeper:
+    return request.app.state.sweeper
+
+
 ManagerDep = Annotated[RunManager, Depends(_manager)]
 StoreDep = Annotated[Store, Depends(_store)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 PoolDep = Annotated[WorkerPool, Depends(_pool)]
 ServiceDep = Annotated[RunService, Depends(_service)]
+SweeperDep = Annotated[Sweeper, Depends(_sweeper)]
 
 
 def _run(run_id: str, store: StoreDep) -> RunRow:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from app import auth, errors, openapi
 from app.bodylimit import BodyLimitMiddleware
-from app.executor.pool import WorkerPool
+from app.executor import choose
 from app.routes import (
     catalog,
     checkpoints,
@@ -32,6 +32,7 @@ from app.settings import Settings, get_settings
 from app.static_files import Static
 from app.store import UNAVAILABLE, Store
 from app.stream import Hub
+from app.sweeper import Sweeper
 from app.vendor import PLOTLY_NAME, PLOTLY_PATH
 from engine.datasets import uploads
 
@@ -50,15 +51,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if interrupted:
             log.warning("marked %d runs interrupted: %s", len(interrupted), ", ".join(interrupted))
         manager = RunManager(store, Hub(), settings.flush_interval_s)
-        pool = WorkerPool(settings.workers, manager.on_events, settings.threads_per_worker(), settings.data_dir,
-                          on_released=manager.on_released, gpu_memory_fraction=settings.gpu_memory_fraction)
+        pool = choose.build(settings, manager.on_events, manager.on_released)
         pool.start()
         manager.start()
         app.state.settings, app.state.store, app.state.manager, app.state.pool = settings, store, manager, pool
         app.state.service = RunService(store, manager, pool, settings)
+        app.state.sweeper = Sweeper(app.state.service, manager)
+        app.state.sweeper.start()
         try:
             yield
         finally:
+            app.state.sweeper.stop()
             pool.shutdown()
             manager.stop()
 

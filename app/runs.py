@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-from app.executor import EventBatch
+from app.executor import EventBatch, OnEvents, ending
 from app.history import DEFAULT_POINTS, History
 from app.store import TERMINAL, UNAVAILABLE, RunRow, Store
 from app.stream import Hub
@@ -36,6 +36,8 @@ class RunManager:
         self._updates: dict[str, dict[str, Any]] = {}
         self._totals: dict[str, int] = {}
         self._histories: dict[str, History] = {}
+        self._endings: dict[str, tuple[RunStatus, str]] = {}  # runs told to stop for a reason of the server's own
+        self.listeners: list[OnEvents] = []  # told of every batch once it is recorded (the sweeper)
         self.refused_since: float | None = None  # set while the store refuses writes
         self.dropped = 0  # events given up during outages longer than the memory bound
         self._stop = threading.Event()
@@ -81,15 +83,25 @@ class RunManager:
                 pass  # only a cache: the next reader rebuilds it
         return view
 
+    def end_as(self, run_id: str, status: RunStatus, message: str) -> None:
+        """The run is about to be stopped for this reason (a pruned trial): its stop is recorded as `status`."""
+        with self._lock:
+            self._endings[run_id] = (status, message)
+
     # -- what the executor reports ---------------------------------------------------------
     def on_events(self, batch: EventBatch) -> None:
         touched = set()
         status_changed = False
+        recorded = []
         with self._lock:
             for run_id, kind, payload in batch:
                 stream = self.hub.get(run_id)
                 if stream is None or stream.closed:
                     continue  # a deleted run, or a worker's late events after its run was failed
+                if kind in ("status", "done") and payload["status"] == RunStatus.STOPPED and run_id in self._endings:
+                    status, message = self._endings[run_id]
+                    payload = {**payload, "status": status, **({"message": message} if kind == "status" else {})}
+                recorded.append((run_id, kind, payload))
                 event = stream.append(kind, dumps(payload))
                 self._events.append((run_id, event.seq, kind, event.data))
                 self._bytes += len(event.data)
@@ -99,6 +111,7 @@ class RunManager:
                 status_changed |= kind in ("status", "done")
                 if kind == "done":
                     stream.closed = True
+                    self._endings.pop(run_id, None)
                     # the chart view is computed once, when the run ends, so opening it later parses nothing
                     fields = self._updates.setdefault(run_id, {})
                     fields["history"] = self._histories.pop(run_id).view(DEFAULT_POINTS)
@@ -108,15 +121,18 @@ class RunManager:
             stream = self.hub.get(run_id)
             if stream is not None:
                 stream.wake()
+        for listener in self.listeners:
+            try:
+                listener(recorded)
+            except Exception:
+                log.exception("an event listener failed")
 
     def on_released(self, run_ids: list[str]) -> None:
         """The executor holds these runs no more: one it let go of without a `done` ends here as failed."""
         lost = [rid for rid in run_ids if (stream := self.hub.get(rid)) is not None and not stream.closed]
         if lost:
             log.warning("runs %s were released without an end; marking them failed", ", ".join(lost))
-            self.on_events([event for rid in lost for event in (
-                (rid, "status", {"status": RunStatus.FAILED, "message": LOST}),
-                (rid, "done", {"status": RunStatus.FAILED, "summary": {}}))])
+            self.on_events(ending(lost, RunStatus.FAILED, LOST))
 
     def _apply(self, run_id: str, kind: str, payload: dict[str, Any]) -> None:
         fields = self._updates.setdefault(run_id, {})

@@ -1,5 +1,9 @@
 """The database schema, kept current by Alembic (app/migrations/): upgraded at start-up, and by operators with
-`python -m app db upgrade|current|history`."""
+`python -m app db upgrade|current|history`.
+
+Optuna keeps its sweeps' studies in the same database with its own tables and its own Alembic, which records its
+revision in `alembic_version`. So the app's revision lives in a table of its own (VERSION_TABLE), and the app's
+migrations never look at Optuna's tables (a schema comparison would otherwise offer to drop them)."""
 
 from __future__ import annotations
 
@@ -8,10 +12,22 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 FIRST_RELEASE = "0001"
+VERSION_TABLE = "descent_schema_version"
+# Optuna's RDB storage (optuna 5.0): a test checks this list against Optuna's own models
+OPTUNA_TABLES = frozenset({
+    "studies", "study_directions", "study_system_attributes", "study_user_attributes", "trial_heartbeats",
+    "trial_intermediate_values", "trial_params", "trial_system_attributes", "trial_user_attributes", "trial_values",
+    "trials", "version_info", "alembic_version"})
+
+
+def ours(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's include_name: every table but Optuna's."""
+    return not (type_ == "table" and name in OPTUNA_TABLES)
 # any fixed number: the key of the lock that keeps two servers starting on one PostgreSQL from both migrating
 LOCK_KEY = 0x44455343
 
@@ -32,10 +48,25 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         cfg = config(connection=connection)
-        tables = set(inspect(connection).get_table_names())
-        if "runs" in tables and "alembic_version" not in tables:
-            command.stamp(cfg, FIRST_RELEASE)
+        _find_revision(connection, cfg)
         command.upgrade(cfg, revision)
+
+
+def _find_revision(connection: Connection, cfg: Config) -> None:
+    """Where a database without VERSION_TABLE stands: a release that kept the app's revision in `alembic_version`
+    (where Optuna keeps its own) moves it over and frees that table; a database from before Alembic is at the
+    first release."""
+    tables = set(inspect(connection).get_table_names())
+    if VERSION_TABLE in tables:
+        return
+    if "alembic_version" in tables:
+        kept = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        if kept in {script.revision for script in ScriptDirectory.from_config(cfg).walk_revisions()}:
+            command.stamp(cfg, kept)
+            connection.execute(text("DROP TABLE alembic_version"))
+            return
+    if "runs" in tables:
+        command.stamp(cfg, FIRST_RELEASE)
 
 
 def main(argv: list[str], url: str) -> int:

@@ -32,7 +32,7 @@ class RunService:
         """Check the work, admit its runs to the queue, store them (one transaction) and submit their jobs."""
         launch = work.plan(self)
         with self._admitting:
-            self._admit(len(launch.runs))
+            self._admit(len(launch.runs) + launch.later)
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             # a microsecond apart: the runs list (newest first) shows a race's members in their order
             rows = [RunRow(id=run.id, name=run.config.name, status=RunStatus.QUEUED, progress=0.0,

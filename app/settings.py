@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,17 @@ class Settings(BaseSettings):
     max_run_seconds: float = Field(3600.0, gt=0, description="wall time after which a run is stopped")
     max_upload_bytes: int = Field(20_000_000, ge=1024, description="largest data set accepted, sent and unpacked")
     max_body_bytes: int = Field(2_000_000, ge=1024, description="largest JSON or form body accepted")
+    executor: Literal["local", "ray"] = Field("local", description="where jobs train: local worker processes, or Ray")
+    ray_address: str | None = Field(None, description="'auto' or host:port joins a Ray cluster; unset starts a "
+                                    "Ray instance on this machine")
+    ray_num_cpus: int | None = Field(None, ge=1, description="CPUs of the Ray instance started here (unset: all)")
+    ray_object_store_mb: int | None = Field(None, ge=75, description="object store of the Ray instance started "
+                                            "here (unset: Ray's default, 30% of memory)")
+    ray_max_jobs: int | None = Field(None, ge=1, description="most jobs this server runs at once on Ray (unset: "
+                                     "the cluster's CPUs / CPUs per job)")
+    ray_cpus_per_job: float = Field(1.0, gt=0, description="CPUs each job's actor reserves")
+    ray_gpu_fraction: float = Field(0.25, gt=0, le=1, description="share of a GPU (and of its memory) a job that "
+                                    "wants one reserves")
 
     @field_validator("token", mode="before")
     @classmethod

@@ -85,17 +85,21 @@ class ComparisonRow(Base):
 
 
 class SweepRow(Base):
-    """A random search: trials sampled from a space over a base config, each a separate run."""
+    """A search over a base config (an Optuna study of the same id), each trial a separate run."""
 
     __tablename__ = "sweeps"
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     base: Mapped[dict] = mapped_column(JSON)
     space: Mapped[dict] = mapped_column(JSON)
-    trials: Mapped[list] = mapped_column(JSON)  # [{"run_id", "values": {path: value}}] in sampling order
+    # [{"run_id", "values": {path: value}, "number": the Optuna trial's, "retried": when a restart cut it off}]
+    trials: Mapped[list] = mapped_column(JSON)
     metric: Mapped[str] = mapped_column(String(16))
     seed: Mapped[int] = mapped_column(Integer)
     created: Mapped[dt.datetime] = mapped_column(DateTime)
+    # {"sampler", "pruner", "planned": trials to run, "state": "running" or "done"}; null: a sweep from before
+    # Optuna, whose trials were all drawn at once
+    search: Mapped[dict | None] = mapped_column(JSON)
 
 
 class RunFilter(BaseModel):
@@ -160,6 +164,29 @@ class Store:
     def get_sweep(self, sweep_id: str) -> SweepRow | None:
         with self.session() as s:
             return s.get(SweepRow, sweep_id)
+
+    def active_sweeps(self) -> list[SweepRow]:
+        with self.session() as s:
+            return [row for row in s.scalars(select(SweepRow).where(SweepRow.search.is_not(None)))
+                    if row.search.get("state") == "running"]
+
+    def edit_sweep(self, sweep_id: str, *, trials: list[dict] | None = None, **search: Any) -> None:
+        """Append trials to a sweep and update its search fields, in one transaction."""
+        with self._write_lock, self.session() as s:
+            row = s.get(SweepRow, sweep_id)
+            if row is None:
+                return
+            if trials:
+                row.trials = [*row.trials, *trials]
+            if search:
+                row.search = {**row.search, **search}
+            s.commit()
+
+    def mark_retried(self, sweep_id: str, numbers: set[int]) -> None:
+        with self._write_lock, self.session() as s:
+            row = s.get(SweepRow, sweep_id)
+            row.trials = [{**t, "retried": True} if t.get("number") in numbers else t for t in row.trials]
+            s.commit()
 
     def get_history(self, run_id: str) -> dict | None:
         with self.session() as s:

@@ -59,13 +59,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def local_server(workers: int = 2, ready_timeout: float = 90.0, database: Path | None = None) -> Iterator[Server]:
+def local_server(workers: int = 2, ready_timeout: float = 90.0, database: Path | None = None,
+                 env: dict[str, str] | None = None) -> Iterator[Server]:
     """Start uvicorn in its own process group, wait for /healthz, yield it; stop it (and its workers) on the
-    way out, whatever happened."""
+    way out, whatever happened. `env` adds settings (DESCENT_EXECUTOR=ray, ...)."""
     tmp = Path(tempfile.mkdtemp(prefix="descent-bench-"))
     port = free_port()
     env = {**os.environ, "DESCENT_DATABASE_URL": f"sqlite:///{database or tmp / 'b.db'}", "DESCENT_DATA_DIR": str(tmp),
-           "DESCENT_WORKERS": str(workers)}
+           "DESCENT_WORKERS": str(workers), **(env or {})}
     log = open(tmp / "server.log", "wb")
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
                "--log-level", "warning", "--timeout-graceful-shutdown", "5"]

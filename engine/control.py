@@ -28,6 +28,15 @@ class Value:
         self.value = value
 
 
+def steer(action: str, state: SharedInt, tokens: SharedInt) -> None:
+    """What the owner of a running job writes for pause, resume, step (one step, then pause) or stop."""
+    if action == "step":
+        state.value = PAUSE
+        tokens.value += 1
+    else:
+        state.value = {"pause": PAUSE, "resume": RUN, "stop": STOP}[action]
+
+
 class Action(enum.Enum):
     CONTINUE = "continue"
     SINGLE_STEP = "single_step"  # run one step, then log it so the person sees what it did

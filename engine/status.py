@@ -16,7 +16,7 @@ class RunStatus(enum.StrEnum):
     DIVERGED = "diverged"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
-    # a later status (a sweep's scheduler ending a poor trial early, "pruned") is one more line here;
+    PRUNED = "pruned"
     # everything below and every page derives from this list
 
     @property
@@ -26,7 +26,8 @@ class RunStatus(enum.StrEnum):
     @property
     def ended_early(self) -> bool:
         """Ended before its last step for a reason worth showing (the run's `error`)."""
-        return self in (RunStatus.STOPPED, RunStatus.DIVERGED, RunStatus.FAILED, RunStatus.INTERRUPTED)
+        return self in (RunStatus.STOPPED, RunStatus.DIVERGED, RunStatus.FAILED, RunStatus.INTERRUPTED,
+                        RunStatus.PRUNED)
 
 
 ACTIVE: tuple[RunStatus, ...] = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED)
@@ -41,6 +42,8 @@ MEANINGS = {
     RunStatus.DIVERGED: "its loss became non-finite",
     RunStatus.FAILED: "an error ended it (the message says which)",
     RunStatus.INTERRUPTED: "the server stopped while it was active; continue it from a checkpoint",
+    RunStatus.PRUNED: "a sweep's pruner stopped this trial early: its validation fell behind (the message says the "
+                      "step and why)",
 }
 
 

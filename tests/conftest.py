@@ -126,6 +126,31 @@ def live_server(tmp_path_factory) -> str:
     stop_server(process)
 
 
+@pytest.fixture(scope="session")
+def ray_instance():
+    """One small local Ray instance for every test that needs one (starting it takes 7-30 s on two cores)."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=200 * 1024 * 1024, configure_logging=False,
+             log_to_driver=False, job_config=ray.job_config.JobConfig(code_search_path=[str(ROOT)]))
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def ray_client(tmp_path_factory, data_dir, ray_instance) -> TestClient:
+    """The in-process app with DESCENT_EXECUTOR=ray, on the session's Ray instance."""
+    from app.main import create_app
+    from app.settings import Settings
+
+    db = tmp_path_factory.mktemp("raydb") / "descent.db"
+    settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(data_dir), executor="ray", torch_threads=1,
+                        max_steps=100_000, max_parameters=1_000_000)
+    with TestClient(create_app(settings)) as test_client:
+        assert test_client.app.state.pool.wait_ready(120)
+        yield test_client
+
+
 # the browser: Playwright driving Debian's Chromium (no browser download: `playwright install` is never called)
 CHROMIUM = os.environ.get("DESCENT_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

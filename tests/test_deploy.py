@@ -50,3 +50,19 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci/run").read_text()
     assert "make test" in readme and "make run" in readme
     assert "torch==2.13.0" in (ROOT / "requirements.txt").read_text()
+
+
+def test_the_cluster_compose_file_shares_one_image_and_one_data_folder():
+    compose = yaml.safe_load((ROOT / "docker-compose.cluster.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"descent", "ray-head", "ray-worker"}
+    assert len({(s["build"]["args"]["RAY_VERSION"], s["image"]) for s in services.values()}) == 1
+    assert all("descent-data:/data" in s["volumes"] and s["environment"]["DESCENT_DATA_DIR"] == "/data"
+               for s in services.values())
+    assert services["descent"]["environment"]["DESCENT_EXECUTOR"] == "ray"
+    assert services["descent"]["environment"]["DESCENT_RAY_ADDRESS"] == "auto"
+    assert "--num-cpus=0" in services["descent"]["command"][-1] and "--head" in services["ray-head"]["command"]
+    assert all("RAY_AUTH_TOKEN:?" in s["environment"]["RAY_AUTH_TOKEN"] for s in services.values())
+    # the image installs exactly the Ray the issue pins when the build asks for it
+    assert 'pip install "ray[default]==${RAY_VERSION}"' in (ROOT / "Dockerfile").read_text()
+    assert services["ray-head"]["build"]["args"]["RAY_VERSION"] == "2.60.0"

@@ -11,6 +11,7 @@ accepts whatever it is given.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
@@ -20,6 +21,21 @@ EventBatch = list[tuple[str, str, dict[str, Any]]]
 OnEvents = Callable[[EventBatch], None]
 OnReleased = Callable[[list[str]], None]
 ACTIONS = ("pause", "resume", "step", "stop")
+
+
+def deliver(on_events: OnEvents, batch: EventBatch) -> None:
+    """Hand a batch to the receiver; a receiver that fails is logged, and the executor's reader goes on."""
+    if batch:
+        try:
+            on_events(batch)
+        except Exception:
+            logging.getLogger(__name__).exception("event handler failed")
+
+
+def ending(run_ids: list[str], status: str, message: str) -> EventBatch:
+    """The last two events (status, then done) of runs that end without their job saying so."""
+    return [event for rid in run_ids for event in (
+        (rid, "status", {"status": status, "message": message}), (rid, "done", {"status": status, "summary": {}}))]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.executor import ACTIONS, Job, OnEvents, OnReleased
+from app.executor import ACTIONS, Job, OnEvents, OnReleased, deliver, ending
 from app.executor.worker import IDLE, LEFT, POISONED, READY, worker_main
-from engine.control import PAUSE, RUN, STOP
+from engine.control import PAUSE, RUN, STOP, steer
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 1000
@@ -153,15 +153,7 @@ class WorkerPool:
             worker = next((w for w in self.workers if run_id in w.run_ids), None)
             if worker is None:
                 return False
-            if action == "stop":
-                worker.state.value = STOP
-            elif action == "pause":
-                worker.state.value = PAUSE
-            elif action == "resume":
-                worker.state.value = RUN
-            else:
-                worker.state.value = PAUSE
-                worker.tokens.value += 1
+            steer(action, worker.state, worker.tokens)
             return True
 
     def _dispatch(self) -> None:
@@ -177,9 +169,7 @@ class WorkerPool:
 
     def _end(self, run_ids: list[str], status: str, message: str) -> None:
         """End runs the workers will say nothing more about (the contract's status + done), then release them."""
-        self.on_events([event for rid in run_ids for event in (
-            (rid, "status", {"status": status, "message": message}),
-            (rid, "done", {"status": status, "summary": {}}))])
+        self.on_events(ending(run_ids, status, message))
         self.on_released(run_ids)
 
     # -- background threads ----------------------------------------------------------------
@@ -192,7 +182,7 @@ class WorkerPool:
             batch = []
             while item is not None:
                 if item[0] in (READY, IDLE, LEFT):
-                    self._deliver(batch)  # a job's events reach the handler before its release
+                    deliver(self.on_events, batch)  # a job's events reach the handler before its release
                     batch = []
                     self._worker_signal(*item)
                 else:
@@ -203,14 +193,8 @@ class WorkerPool:
                     item = self.outbox.get_nowait()
                 except queue.Empty:
                     item = None
-            self._deliver(batch)
+            deliver(self.on_events, batch)
 
-    def _deliver(self, batch: list) -> None:
-        if batch:
-            try:
-                self.on_events(batch)
-            except Exception:
-                log.exception("event handler failed")
 
     def _worker_signal(self, signal: str, index: int, detail: Any) -> None:
         with self.lock:

@@ -8,7 +8,6 @@ import os
 import queue
 import signal
 import sys
-import traceback
 from typing import Any
 
 READY, IDLE = "__ready__", "__idle__"
@@ -24,18 +23,11 @@ def worker_main(
     import torch
 
     torch.set_num_threads(threads)
-    from engine import checkpoint, devices
-    from engine.config import RunConfig
+    from app.executor import job as jobs
+    from engine import devices
     from engine.control import Control
-    from engine.datasets import uploads
-    from engine.events import wire
-    from engine.lab import landscape
-    from engine.race import race
-    from engine.trainer import train
 
-    uploads.configure(os.path.join(data_dir, "uploads"))
-    checkpoint_root = os.path.join(data_dir, "checkpoints")
-
+    jobs.configure(data_dir)
     logging.basicConfig(level=os.environ.get("DESCENT_LOG_LEVEL", "WARNING"))
     devices.assign(index, memory_fraction)
     outbox.put((READY, index, {"pid": os.getpid(), **devices.describe()}))
@@ -52,33 +44,8 @@ def worker_main(
         run_ids, payload = job
         control = Control(state, tokens, max_seconds=payload.get("max_seconds"))
         control.used = 0  # the pool zeroes tokens before handing over a job
-        emits = [lambda event, rid=rid: outbox.put((rid, *wire(event))) for rid in run_ids]
-        try:
-            if payload["kind"] == "race":
-                race([RunConfig.model_validate(c) for c in payload["configs"]], emits, control)
-            elif payload["kind"] == "landscape":
-                landscape.run_job(payload, emits[0], control, checkpoint_root)
-            else:
-                config = RunConfig.model_validate(payload["config"])
-                start = None
-                if config.start_from is not None:
-                    start = checkpoint.read(checkpoint_root, config.start_from.run, config.start_from.step)
-                save = lambda step, state, rid=run_ids[0]: checkpoint.write(checkpoint_root, rid, step, state)  # noqa: E731
-                train(config, emits[0], control, save=save, start=start)
-        except Exception as exc:  # a bad job fails its runs; the worker lives on for the next one
-            logging.getLogger(__name__).warning("job %s failed:\n%s", run_ids, traceback.format_exc())
-            message = f"{type(exc).__name__}: {exc}"[:2000]
-            for rid in run_ids:
-                outbox.put((rid, "status", {"status": "failed", "message": message}))
-                outbox.put((rid, "done", {"status": "failed", "summary": {}}))
-            if devices.is_poisoning(exc):
-                _leave(outbox, index, run_ids[0])
-        try:
-            devices.release()
-        except RuntimeError as exc:  # a sticky error may first show at the first CUDA call after its run ended
-            if devices.is_poisoning(exc):
-                _leave(outbox, index, run_ids[0])
-            raise
+        if not jobs.run(run_ids, payload, lambda *event: outbox.put(event), control, data_dir):
+            _leave(outbox, index, run_ids[0])
         outbox.put((IDLE, index, run_ids[0]))
 
 

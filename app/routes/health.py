@@ -9,13 +9,13 @@ from __future__ import annotations
 import torch
 from fastapi import APIRouter
 
-from app.deps import PoolDep
+from app.deps import PoolDep, SettingsDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz(pool: PoolDep) -> dict:
+def healthz(pool: PoolDep, settings: SettingsDep) -> dict:
     devices = pool.devices()
     first = devices[0] if devices else {}
     return {
@@ -24,6 +24,7 @@ def healthz(pool: PoolDep) -> dict:
         "gpu": first.get("name"),
         "devices": devices,
         "torch": torch.__version__,
+        "executor": settings.executor,
         "workers": pool.size,
         "busy": pool.busy(),
         "queued": pool.queued(),

@@ -58,6 +58,7 @@ class Launch:
     runs: list[NewRun]
     jobs: list[Job]
     record: ComparisonRow | SweepRow | None = None
+    later: int = 0  # runs it queues right after (a sweep's first trials, which its sweeper draws): held to the limit
 
 
 class Work(Protocol):

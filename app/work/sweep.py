@@ -1,13 +1,16 @@
-"""A sweep: random search over a base config, each trial a separate run (app/sweeps.py draws the trials)."""
+"""A sweep: an Optuna study over a base config, each trial a separate run. The request is checked here (every
+draw of a random sample of the space must make a valid run); app/sweeper.py asks the study for the trials."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from app import study
 from app.store import SweepRow
 from app.sweeps import Dimension, Metric, PathError, apply, check_path, sample
 from app.validation import check
@@ -29,6 +32,18 @@ class SweepCreate(BaseModel):
     trials: int = Field(8, ge=1, le=MAX_TRIALS)
     seed: int = Field(0, ge=0, le=2**31 - 1, description="seeds the sampling; train.seed stays the base's")
     metric: Metric = Field("val_loss", description="val_loss is minimized, val_acc maximized")
+    sampler: str = Field("tpe", description=f"how trials are drawn: {', '.join(study.SAMPLERS.names())}")
+    pruner: str = Field("median", description=f"what stops poor trials early: {', '.join(study.PRUNERS.names())}")
+
+    @field_validator("sampler")
+    @classmethod
+    def _known_sampler(cls, name: str) -> str:
+        return study.check_name(study.SAMPLERS, name)
+
+    @field_validator("pruner")
+    @classmethod
+    def _known_pruner(cls, name: str) -> str:
+        return study.check_name(study.PRUNERS, name)
 
     def plan(self, service: RunService) -> Launch:
         plan, errors = _validate(self.base, service)
@@ -42,27 +57,47 @@ class SweepCreate(BaseModel):
                 check_path(base, path, swept)
             except PathError as exc:
                 bad.append({"loc": ["body", "space", path], "msg": str(exc), "type": "value_error"})
+        bad += study.check(self.space, self.sampler, self.trials)
         if bad:
             raise RequestValidationError(bad)
 
-        drawn = sample(self.space, self.trials, self.seed)
-        plans, problems = [], []
-        for i, values in enumerate(drawn):
-            trial, errors = _validate(apply(base, self.base, values, _accepts), service)
-            plans.append(trial)
-            problems += [_blame(e, i, values) for e in errors]
+        # the study draws trials later, as workers free up: a random sample now finds the parts of the space that
+        # cannot make a run, while the request can still say so
+        problems = []
+        for i, values in enumerate(sample(self.space, self.trials, self.seed)):
+            problems += [_blame(e, i, values) for e in trial_plan(base, self.base, values, self.pruner, service)[1]]
         if problems:
             raise RequestValidationError(problems[:50])
 
-        runs = [NewRun(explicit(trial).model_copy(update={"name": f"{self.name or 'sweep'} · trial {i}"[:200]}),
-                       trial.total_steps) for i, trial in enumerate(plans)]
         record = SweepRow(
-            id=new_id(), name=self.name, base=self.base,
+            id=new_id(), name=self.name, base=self.base, trials=[], metric=self.metric, seed=self.seed,
             space={p: d.model_dump(exclude_none=True) for p, d in self.space.items()},
-            trials=[{"run_id": r.id, "values": v} for r, v in zip(runs, drawn, strict=True)],
-            metric=self.metric, seed=self.seed, created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            # the explicit base: every default written out, as each trial's run is stored
+            search={"sampler": self.sampler, "pruner": self.pruner, "explicit": base, "state": "running",
+                    "planned": study.planned(self.space, self.sampler, self.trials), "steps": plan.total_steps},
         )
-        return Launch(runs, one_job_each(runs), record)
+        return Launch([], [], record, later=min(service.executor.size, record.search["planned"]))
+
+
+def trial_plan(base: dict[str, Any], raw: dict[str, Any], values: dict[str, Any], pruner: str,
+               service: RunService) -> tuple[Plan | None, list[dict[str, Any]]]:
+    """A trial's checked run: the drawn values laid on the (explicit) base. Under a pruner every trial validates at
+    each logged step (eval_share 1), so that pruners compare trials at the same steps."""
+    config = apply(base, raw, values, _accepts)
+    if pruner != "none" and "train.eval_share" not in values:
+        config["train"]["eval_share"] = 1.0
+    return _validate(config, service)
+
+
+@dataclass
+class Trials:
+    """The runs of trials the sweeper drew (already checked): a train job each."""
+
+    runs: list[NewRun]
+
+    def plan(self, service: RunService) -> Launch:
+        return Launch(self.runs, one_job_each(self.runs))
 
 
 def _accepts(section: str, name: Any) -> set[str]:

@@ -37,6 +37,8 @@
       trials: Number(form.elements.trials.value),
       seed: Number(form.elements.seed.value),
       metric: form.elements.metric.value,
+      sampler: form.elements.sampler.value,
+      pruner: form.elements.pruner.value,
     };
     // form.name is the form's own name attribute; the input is in form.elements
     const name = form.elements.name.value.trim();
@@ -69,7 +71,24 @@
     const trace = { type: "parcoords", line, dimensions: axes };
     const layout = { margin: { l: 70, r: 70, t: 50, b: 30 }, height: 360 };
     Plotly.react(div, [trace], layout, { displaylogo: false, responsive: true });
-    document.body.dataset.ready = "true";
+    drawOptuna().finally(() => { document.body.dataset.ready = "true"; });
+  }
+
+  // Optuna's optimization history and hyper-parameter importances: Plotly figures the server builds with
+  // optuna.visualization, drawn here with the page's own Plotly
+  async function drawOptuna() {
+    const box = document.getElementById("optuna");
+    if (!box) return;
+    const response = await fetch(box.dataset.figures);
+    if (!response.ok) return;
+    const figures = await response.json();
+    const config = { displaylogo: false, responsive: true };
+    const fit = (layout) => ({ ...layout, height: 320, margin: { l: 60, r: 20, t: 40, b: 50 } });
+    Plotly.react("optuna-history", figures.history.data, fit(figures.history.layout), config);
+    if (figures.importances) {
+      Plotly.react("optuna-importances", figures.importances.data, fit(figures.importances.layout), config);
+    }
+    document.getElementById("optuna-why").textContent = figures.why;
   }
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -81,10 +81,29 @@ def pool_harness(data_dir: Path, size: int) -> Harness:
     return Harness(pool, recorder, kill)
 
 
-HARNESSES = {"pool": pool_harness}
+def ray_harness(data_dir: Path, size: int) -> Harness:
+    """The Ray executor on the session's local Ray instance (fixture ray_instance): a real one, two CPUs."""
+    import ray
+
+    from app.executor.cluster import RayExecutor
+
+    recorder = Recorder()
+    executor = RayExecutor(recorder.on_events, recorder.on_released, data_dir=str(data_dir), max_jobs=size)
+
+    def kill(run_id: str) -> None:
+        slot = next(s for s in executor.running.values() if run_id in s.job.run_ids)
+        pid = ray.get(slot.actor.ready.remote())["pid"]  # the actor answers while it trains (a second thread)
+        os.kill(pid, signal.SIGKILL)
+
+    return Harness(executor, recorder, kill)
 
 
-def started(kind: str, data_dir: Path, size: int) -> Harness:
+HARNESSES = {"pool": pool_harness, "ray": ray_harness}
+
+
+def started(kind: str, data_dir: Path, size: int, request: pytest.FixtureRequest) -> Harness:
+    if kind == "ray":
+        request.getfixturevalue("ray_instance")
     harness = HARNESSES[kind](data_dir, size)
     harness.executor.start()
     assert harness.executor.wait_ready(120)
@@ -93,7 +112,7 @@ def started(kind: str, data_dir: Path, size: int) -> Harness:
 
 @pytest.fixture(scope="module", params=list(HARNESSES))
 def harness(request, tmp_path_factory):
-    harness = started(request.param, tmp_path_factory.mktemp(request.param), size=2)
+    harness = started(request.param, tmp_path_factory.mktemp(request.param), size=2, request=request)
     yield harness
     harness.executor.shutdown()
 
@@ -208,8 +227,8 @@ def test_a_landscape_job_reads_the_checkpoint_a_train_job_wrote(harness):
 
 
 @pytest.mark.parametrize("kind", list(HARNESSES))
-def test_shutdown_ends_the_running_job_and_drops_the_queue(kind, tmp_path):
-    harness = started(kind, tmp_path, size=1)
+def test_shutdown_ends_the_running_job_and_drops_the_queue(kind, tmp_path, request):
+    harness = started(kind, tmp_path, size=1, request=request)
     running, waiting = train(LONG), train(LONG)
     harness.executor.submit(running)
     harness.recorder.running(running.run_id)

@@ -14,6 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 
+from app.schema import OPTUNA_TABLES, VERSION_TABLE, ours
 from app.store import Base, Store, connect
 from tests.conftest import ROOT
 
@@ -36,6 +37,7 @@ EVENTS = sa.Table(
 CONFIG = {"dataset": {"name": "moons"}, "model": {"name": "mlp"}, "loss": {"name": "cross_entropy"},
           "optimizer": {"name": "adam", "params": {"lr": 0.01}}, "train": {"steps": 20, "eval_every": 10}}
 RUN_ID = "0a1b2c3d4e5f"
+HEAD = "0003"
 
 
 def first_release_database(url: str) -> sa.Engine:
@@ -53,9 +55,14 @@ def first_release_database(url: str) -> sa.Engine:
     return engine
 
 
+def context(connection) -> MigrationContext:
+    """Alembic's view of a database as app/migrations/env.py configures it (its version table, Optuna's left out)."""
+    return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE, "include_name": ours})
+
+
 def schema_differences(url: str) -> list:
     with connect(url).connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        return compare_metadata(context(connection), Base.metadata)
 
 
 def test_the_first_release_upgrades_at_start_up_and_serves_its_runs(database_url, data_dir):
@@ -76,7 +83,7 @@ def test_the_first_release_upgrades_at_start_up_and_serves_its_runs(database_url
         assert client.patch(f"/api/runs/{RUN_ID}", json={"tags": ["old"]}).json()["tags"] == ["old"]
     assert schema_differences(database_url) == []
     with connect(database_url).connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0002"
+        assert context(connection).get_current_revision() == HEAD
 
 
 def test_migrations_build_exactly_the_models_schema(database_url):
@@ -105,6 +112,38 @@ def test_the_db_command_upgrades_and_reports_the_revision(tmp_path):
         return done.stdout + done.stderr
 
     assert "Running upgrade 0001 -> 0002" in db("upgrade")
-    assert "0002 (head)" in db("current")
+    assert f"{HEAD} (head)" in db("current")
     history = db("history")
     assert history.index("Rev: 0002") < history.index("Rev: 0001")
+
+
+def test_a_database_of_the_first_alembic_release_moves_its_revision_and_leaves_alembic_version_to_optuna(tmp_path):
+    """That release kept the app's revision in alembic_version, the table Optuna's own migrations use: Optuna
+    then refused the database ("no longer compatible with the table schema"), and the app would not start on
+    a database Optuna had stamped first."""
+    import optuna
+
+    from app.sweep_study import storage
+
+    url = f"sqlite:///{tmp_path / 'release.db'}"
+    Store(url)
+    with connect(url).begin() as db:  # as that release left it: its revision in alembic_version
+        db.exec_driver_sql(f"DROP TABLE {VERSION_TABLE}")
+        db.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
+        db.exec_driver_sql("INSERT INTO alembic_version VALUES ('0002')")
+        db.exec_driver_sql("ALTER TABLE sweeps DROP COLUMN search")
+    Store(url)
+    with connect(url).connect() as connection:
+        assert context(connection).get_current_revision() == HEAD
+    optuna.create_study(study_name="after", storage=storage(url))  # Optuna makes and stamps its own tables
+    Store(url)  # and the app starts again beside them
+    assert schema_differences(url) == []
+    with connect(url).connect() as connection:
+        assert {"studies", "alembic_version"} <= set(sa.inspect(connection).get_table_names())
+
+
+def test_the_tables_left_to_optuna_are_optunas():
+    from optuna.storages._rdb.models import BaseModel
+
+    assert OPTUNA_TABLES == {*BaseModel.metadata.tables, "alembic_version"}
+    assert not OPTUNA_TABLES & set(Base.metadata.tables)

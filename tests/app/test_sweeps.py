@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.sweeps import Dimension, apply, axes, rank, sample
-from tests.conftest import finish, run_config
+from tests.conftest import finish, run_config, wait_for
 
 
 def _uniform_gap(xs: list[float], low: float, high: float) -> float:
@@ -102,37 +102,69 @@ def test_other_bad_requests(client):
     assert client.get("/api/sweeps/nope").status_code == 404 and client.get("/sweeps/nope").status_code == 404
 
 
+def _finish_sweep(client, sweep_id: str, timeout: float = 240) -> dict:
+    return wait_for(lambda: not (r := client.get(f"/api/sweeps/{sweep_id}").json())["active"] and r, timeout, 0.2)
+
+
 def test_a_sweep_trains_every_trial_and_ranks_the_lowest_val_loss_first(client):
     space = {"optimizer.params.lr": {"log_uniform": [1e-4, 1e-1]}, "train.batch_size": {"choice": [16, 32, 64]},
              "optimizer.params.betas.0": {"uniform": [0.8, 0.95]},
              "model.params.hidden_layers": {"choice": [[16], [32, 32]]}}
-    body = {"name": "caviar", "base": run_config(train={"steps": 30}), "space": space, "trials": 4, "seed": 3}
+    body = {"name": "caviar", "base": run_config(train={"steps": 30}), "space": space, "trials": 4, "seed": 3,
+            "sampler": "random", "pruner": "none"}
     created = client.post("/api/sweeps", json=body)
     assert created.status_code == 201, created.text
-    sweep_id, run_ids = created.json()["id"], created.json()["run_ids"]
-    assert len(run_ids) == 4
-    runs = [finish(client, run_id) for run_id in run_ids]
-    assert all(r["status"] == "completed" for r in runs)
-    drawn = sample({p: Dimension.model_validate(d) for p, d in space.items()}, 4, 3)
-    for run, values in zip(runs, drawn, strict=True):
-        assert run["config"]["optimizer"]["params"]["lr"] == values["optimizer.params.lr"]
-        assert run["config"]["optimizer"]["params"]["betas"][0] == values["optimizer.params.betas.0"]
-        assert run["config"]["model"]["params"]["hidden_layers"] == values["model.params.hidden_layers"]
-        assert run["config"]["train"]["batch_size"] == values["train.batch_size"]
-        assert run["config"]["train"]["steps"] == 30
+    sweep_id, first = created.json()["id"], created.json()["run_ids"]
+    assert len(first) == 2  # as many as the pool runs at once; the others are drawn as trials end
+    result = _finish_sweep(client, sweep_id)
+    assert len(result["trials"]) == 4 and (result["sampler"], result["pruner"], result["planned"]) == ("random",
+                                                                                                       "none", 4)
+    assert sorted(t["number"] for t in result["trials"]) == [0, 1, 2, 3]
+    runs = {t["run_id"]: finish(client, t["run_id"]) for t in result["trials"]}
+    assert all(r["status"] == "completed" for r in runs.values()) and set(first) <= set(runs)
+    for t in result["trials"]:  # each run trained the values its trial drew, inside the space
+        config, values = runs[t["run_id"]]["config"], t["values"]
+        assert 1e-4 * 0.999 <= values["optimizer.params.lr"] <= 0.1 * 1.001
+        assert config["optimizer"]["params"]["lr"] == values["optimizer.params.lr"]
+        assert config["optimizer"]["params"]["betas"][0] == values["optimizer.params.betas.0"]
+        assert config["model"]["params"]["hidden_layers"] == values["model.params.hidden_layers"] in ([16], [32, 32])
+        assert config["train"]["batch_size"] == values["train.batch_size"] in (16, 32, 64)
+        assert config["train"]["steps"] == 30 and t["final"] == runs[t["run_id"]]["summary"]["val_loss"]
 
-    result = client.get(f"/api/sweeps/{sweep_id}").json()
-    assert not result["active"] and len(result["trials"]) == 4
-    lowest = min(runs, key=lambda r: r["summary"]["best_val_loss"])
+    lowest = min(runs.values(), key=lambda r: r["summary"]["best_val_loss"])
     assert result["trials"][0]["run_id"] == lowest["id"] == result["best"]["run_id"]
-    assert [t["score"] for t in result["trials"]] == sorted(r["summary"]["best_val_loss"] for r in runs)
+    assert [t["score"] for t in result["trials"]] == sorted(r["summary"]["best_val_loss"] for r in runs.values())
     assert result["best"]["config"] == lowest["config"]
-    assert all(t["values"] == drawn[t["index"]] and t["final"] == runs[t["index"]]["summary"]["val_loss"]
-               for t in result["trials"])
+
+    figures = client.get(f"/api/sweeps/{sweep_id}/figures").json()
+    history = figures["history"]["data"][0]  # Optuna's optimization history: one point per finished trial
+    assert sorted(history["y"]) == pytest.approx(sorted(t["score"] for t in result["trials"]))
+    importances = figures["importances"]["data"][0]
+    assert sorted(importances["y"]) == sorted(space) or figures["why"]
 
     page = client.get(f"/sweeps/{sweep_id}")
     assert page.status_code == 200 and 'id="parcoords"' in page.text and "hx-trigger" not in page.text
     assert page.text.count("data-trial=") == 4 and "/?config=" in page.text
+    assert 'id="optuna-history"' in page.text and 'id="optuna-importances"' in page.text
+
+
+@pytest.mark.parametrize("change, loc, words", [
+    ({"sampler": "annealing"}, ["body", "sampler"], "choose one of: random, tpe, grid, qmc, cmaes"),
+    ({"pruner": "patience"}, ["body", "pruner"], "choose one of: none, median, successive_halving, hyperband"),
+    ({"space": {}}, ["body", "space"], "at least 1"),
+    ({"sampler": "grid", "trials": 8, "space": {"train.batch_size": {"choice": [16, 32, 64]},
+                                                "optimizer.params.lr": {"choice": [0.1, 0.01, 0.001]}}},
+     ["body", "space"], "3 × 3 = 9 points, more than the 8 trials"),
+    ({"sampler": "grid"}, ["body", "space", "optimizer.params.lr"], "a grid takes choice or int_uniform"),
+    ({"space": {"optimizer.params.momentum": {"uniform": [0, 1]}}}, ["body", "space", "optimizer.params.momentum"],
+     "no setting 'momentum'"),
+])
+def test_a_bad_search_is_422_naming_the_field(client, change, loc, words):
+    body = {"base": run_config(), "space": {"optimizer.params.lr": {"log_uniform": [1e-4, 1e-1]}}, "trials": 6,
+            **change}
+    response = client.post("/api/sweeps", json=body)
+    assert response.status_code == 422, response.text
+    assert any(e["loc"] == loc and words in e["msg"] for e in response.json()["detail"]), response.text
 
 
 def test_the_new_sweep_form_starts_from_the_link_config(client):

@@ -1,4 +1,5 @@
-"""A person starts a random search from the sweep form and reads the results table and parallel coordinates."""
+"""A person starts a sweep from the form and reads the results table, the parallel coordinates and Optuna's
+optimization history and hyper-parameter importances."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from tests.conftest import run_config
 PLOTTED = ("(() => { const gd = document.getElementById('parcoords');"
            " return gd.data && gd.data[0].type === 'parcoords' && gd.data[0].dimensions.length === 3"
            " && gd.data[0].dimensions[2].values.length === 3 && !!gd.querySelector('.parcoords'); })()")
+# Optuna's charts, drawn with the page's Plotly: a point per finished trial, a bar per swept setting
+OPTUNA = ("(() => { const h = document.getElementById('optuna-history'),"
+          " i = document.getElementById('optuna-importances');"
+          " return h.data && h.data[0].y.length === 3 && !!h.querySelector('.main-svg')"
+          " && i.data && [...i.data[0].y].sort().join() === 'optimizer.params.lr,train.batch_size'; })()")
 
 
 def test_a_sweep_from_the_form_to_the_best_trial(page, live_server):
@@ -23,12 +29,16 @@ def test_a_sweep_from_the_form_to_the_best_trial(page, live_server):
     second.locator("[name=kind]").select_option("choice")
     second.locator("[name=values]").fill("16, 64")
     page.fill("[name=trials]", "3")
+    page.select_option("[name=sampler]", "qmc")
+    page.select_option("[name=pruner]", "none")
     page.click("#sweep-start")
     page.wait_for_url(re.compile(r"/sweeps/[0-9a-f]{12}$"))
 
     # the table refreshes itself until every trial is done
     expect(page.locator("#trials tr[data-trial] .badge")).to_have_text(["completed"] * 3, timeout=180_000)
     page.wait_for_function(PLOTTED, timeout=20_000)
+    page.wait_for_function(OPTUNA, timeout=20_000)
+    expect(page.locator("#sweep-search")).to_contain_text("qmc sampler, none pruner")
     ticks = page.evaluate("document.getElementById('parcoords').data[0].dimensions[0].ticktext")
     assert ticks == ["1e-4", "1e-3", "1e-2", "1e-1"]  # the lr axis is a log axis
     best = page.locator("#trials tr[data-trial]").first.locator("[data-metric=best]").inner_text()

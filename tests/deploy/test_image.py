@@ -104,4 +104,4 @@ def test_the_image_on_postgresql(image, postgres):
         run, _ = train(base, steps=20)
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as db:
         assert db.execute("SELECT status FROM runs WHERE id = %s", (run["id"],)).fetchone() == ("completed",)
-        assert db.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+        assert db.execute("SELECT version_num FROM descent_schema_version").fetchone() == ("0003",)

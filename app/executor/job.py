@@ -1,0 +1,69 @@
+"""One job, trained where it was sent: the function a local worker process and a Ray actor both run."""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from engine.control import Control
+
+log = logging.getLogger(__name__)
+Emit = Callable[[str, str, dict[str, Any]], None]  # (run_id, kind, payload), in the order the job emits them
+
+
+def configure(data_dir: str) -> None:
+    """Once per process, before its first job: where uploaded data sets are found."""
+    from engine.datasets import uploads
+
+    uploads.configure(os.path.join(data_dir, "uploads"))
+
+
+def run(run_ids: list[str], payload: dict[str, Any], emit: Emit, control: Control, data_dir: str) -> bool:
+    """Train the job (train, race or landscape); an error in it ends its runs as failed with the message. True
+    when the process can take the next job; False when it must end: a sticky CUDA error left its context
+    unusable (every later CUDA call would fail too)."""
+    from engine import checkpoint, devices
+    from engine.config import RunConfig
+    from engine.events import wire
+    from engine.lab import landscape
+    from engine.race import race
+    from engine.trainer import train
+
+    checkpoint_root = os.path.join(data_dir, "checkpoints")
+    emits = [lambda event, rid=rid: emit(rid, *wire(event)) for rid in run_ids]
+    try:
+        if payload["kind"] == "race":
+            race([RunConfig.model_validate(c) for c in payload["configs"]], emits, control)
+        elif payload["kind"] == "landscape":
+            landscape.run_job(payload, emits[0], control, checkpoint_root)
+        else:
+            config = RunConfig.model_validate(payload["config"])
+            start = None
+            if config.start_from is not None:
+                start = checkpoint.read(checkpoint_root, config.start_from.run, config.start_from.step)
+            save = lambda step, state, rid=run_ids[0]: checkpoint.write(checkpoint_root, rid, step, state)  # noqa: E731
+            train(config, emits[0], control, save=save, start=start)
+    except Exception as exc:
+        log.warning("job %s failed:\n%s", run_ids, traceback.format_exc())
+        message = f"{type(exc).__name__}: {exc}"[:2000]
+        for rid in run_ids:
+            emit(rid, "status", {"status": "failed", "message": message})
+            emit(rid, "done", {"status": "failed", "summary": {}})
+        if devices.is_poisoning(exc):
+            return False
+    try:
+        devices.release()  # the cached blocks go back, for the next job or another process on this GPU
+    except RuntimeError as exc:  # a sticky error may first show at the first CUDA call after its run ended
+        if devices.is_poisoning(exc):
+            return False
+        raise
+    return True
+
+
+def wants_gpu(payload: dict[str, Any]) -> bool:
+    """Whether a job would train on a GPU if its machine had one (train.device cuda or auto)."""
+    configs = payload.get("configs") or [payload["config"]]
+    return any((c.get("train") or {}).get("device", "auto") in ("cuda", "auto") for c in configs)
