@@ -113,9 +113,10 @@ class Validation:
         self.data, self.objective = data, objective
         self.start, self.total = start, total
         self.grid = grid(start, total, every)
-        # the probes take a quarter of eval_share; 1 means at every logged step, whole split, whatever it costs
+        # the probes take a quarter of eval_share; 1 means at every logged step, whole split, whatever it costs.
+        # Of validation's part, half prices the grid's sample size and half the extra points between.
         self.share = 1.0 if share >= 1.0 else share * 0.75
-        self.cadence = Cadence(every, self.share)
+        self.cadence = Cadence(every, 1.0 if share >= 1.0 else self.share / 2)
         self.size: int | None = None  # the sample size, fixed at the first point with a timed step
         self.points: list[Point] = []
         self.untrained_loss: float | None = None  # the train loss an untrained model reads (the verdict's start)
@@ -133,7 +134,7 @@ class Validation:
         """The largest sample (a power of two, at least MIN_SUBSET) with which the grid's remaining points fit
         what is left of the share, after the whole-split readings taken so far."""
         remaining = sum(1 for s in self.grid if s >= step) or 1
-        budget = self.share * (self.total - self.start) * step_seconds - self.seconds
+        budget = self.share / 2 * (self.total - self.start) * step_seconds - self.seconds
         affordable = budget / (remaining * max(self._cost_per_sample, 1e-12))
         if affordable >= self.n_val:
             return self.n_val
