@@ -24,6 +24,7 @@ from engine.losses import Objective
 MIN_POINTS = 20  # validation points a run always gets (or every logged point when it has fewer)
 EARLY_POINTS = 5  # of them within the first tenth of the run: the fast early descent is where curves move
 MIN_SUBSET = 256  # the smallest subset worth reading: below it the noise would hide what the curve shows
+DECIDE_AFTER = 20  # training steps timed before the subset's size is fixed: the first few are slow (warm-up)
 GROUPS = 8  # the sample is read in this many groups; their spread gives the standard error of the mean
 CHUNK = 4096
 
@@ -112,9 +113,10 @@ class Validation:
         self.data, self.objective = data, objective
         self.start, self.total = start, total
         self.grid = grid(start, total, every)
-        # the probes take a quarter of eval_share; 1 means at every logged step, whole split, whatever it costs
+        # the probes take a quarter of eval_share; 1 means at every logged step, whole split, whatever it costs.
+        # Of validation's part, half prices the grid's sample size and half the extra points between.
         self.share = 1.0 if share >= 1.0 else share * 0.75
-        self.cadence = Cadence(every, self.share)
+        self.cadence = Cadence(every, 1.0 if share >= 1.0 else self.share / 2)
         self.size: int | None = None  # the sample size, fixed at the first point with a timed step
         self.points: list[Point] = []
         self.untrained_loss: float | None = None  # the train loss an untrained model reads (the verdict's start)
@@ -129,9 +131,10 @@ class Validation:
         return step in self.grid or self.cadence.due(step)
 
     def _choose_size(self, step: int, step_seconds: float) -> int:
-        """The largest sample (a power of two, at least MIN_SUBSET) whose remaining grid points fit the share."""
-        remaining = sum(1 for s in self.grid if s > step) or 1
-        budget = self.share * (self.total - step) * step_seconds
+        """The largest sample (a power of two, at least MIN_SUBSET) with which the grid's remaining points fit
+        what is left of the share, after the whole-split readings taken so far."""
+        remaining = sum(1 for s in self.grid if s >= step) or 1
+        budget = self.share / 2 * (self.total - self.start) * step_seconds - self.seconds
         affordable = budget / (remaining * max(self._cost_per_sample, 1e-12))
         if affordable >= self.n_val:
             return self.n_val
@@ -139,7 +142,7 @@ class Validation:
 
     def read(self, model: nn.Module, step: int, values: dict[str, float | None], step_seconds: float) -> float:
         """Val and train (eval mode, equal-size samples) into `values`; returns the val loss."""
-        if self.size is None and step_seconds > 0 and self._cost_per_sample and self.share < 1.0:
+        if self.size is None and step - self.start >= DECIDE_AFTER and step_seconds > 0 and self.share < 1.0:
             self.size = self._choose_size(step, step_seconds)
         whole = step == self.total or self.size is None
         n = self.n_val if whole else self.size
@@ -149,7 +152,8 @@ class Validation:
         train = measure(model, self.objective, self.data.x_train[:n_train], self.data.y_train[:n_train])
         spent = time.perf_counter() - began
         self.seconds += spent
-        self._cost_per_sample = self._cost_per_sample or spent / (n + n_train)
+        if whole:  # the latest whole reading prices the subset (the first one pays for warm-up)
+            self._cost_per_sample = spent / (n + n_train)
         self.cadence.spent(spent, step_seconds)
         self.points.append(Point(step, train, val))
         values.update(val_loss=val.loss, train_eval_loss=train.loss, val_samples=n)

@@ -44,7 +44,7 @@ def _solids(size: int, n: int, gen: torch.Generator) -> dict[str, torch.Tensor]:
 @datasets.add(
     "volumes", VolumeParams, "generated 3-D solids (ball, cube, rod, plate) in a size³ voxel cube, for 3-D convolution",
     info=_info, kind="volume",
-    formula=r"x = \text{solid}_y(\text{position}, \text{size}) + N(0, \text{noise}^2)",
+    formula=r"x = \mathbb{1}[\text{voxel} \in \text{solid}_y(c, r)] + N(0, \text{noise}^2),\ x \in \mathbb{R}^{s^3}",
 )
 def volumes(params: VolumeParams, seed: int):
     gen = torch.Generator().manual_seed(seed)
