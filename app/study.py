@@ -24,20 +24,24 @@ PRIMITIVE = (type(None), bool, int, float, str)  # what an Optuna categorical ho
 
 
 # -- samplers: build(space, seed, trials) -> optuna sampler -----------------------------------------------------
-@SAMPLERS.add("random", description="independent draws; the baseline every other sampler must beat")
+@SAMPLERS.add("random", description="independent draws; the baseline every other sampler must beat",
+              formula=r"\theta_i \sim p(\theta)\ \text{independently}")
 def _random(space: dict[str, Dimension], seed: int, trials: int) -> optuna.samplers.BaseSampler:
     return optuna.samplers.RandomSampler(seed=seed)
 
 
 @SAMPLERS.add("tpe", description="tree-structured Parzen estimator: after a few random trials, draws where "
-              "good trials cluster (Bergstra et al. 2011)")
+              "good trials cluster (Bergstra et al. 2011)",
+              formula=r"\theta_{i} = \arg\max_\theta \frac{\ell(\theta)}{g(\theta)},\quad \ell: \text{density of the "
+                      r"best } \gamma \text{ trials},\ g: \text{of the rest}")
 def _tpe(space: dict[str, Dimension], seed: int, trials: int) -> optuna.samplers.BaseSampler:
     # Optuna's default of 10 random start-up trials is most of a small budget; a quarter of it, at least 4
     startup = min(10, max(4, trials // 4))
     return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, multivariate=True, constant_liar=True)
 
 
-@SAMPLERS.add("grid", description="every combination of the listed values, in a shuffled order", grid=True)
+@SAMPLERS.add("grid", description="every combination of the listed values, in a shuffled order", grid=True,
+              formula=r"\theta \in \Theta_1 \times \cdots \times \Theta_k,\ \text{each point once}")
 def _grid(space: dict[str, Dimension], seed: int, trials: int) -> optuna.samplers.BaseSampler:
     return _Grid({path: grid_values(dim) for path, dim in space.items()}, seed=seed)
 
@@ -49,26 +53,31 @@ class _Grid(optuna.samplers.GridSampler):
         pass
 
 
-@SAMPLERS.add("qmc", description="a scrambled Sobol sequence: covers the space more evenly than random draws")
+@SAMPLERS.add("qmc", description="a scrambled Sobol sequence: covers the space more evenly than random draws",
+              formula=r"\theta_i = F^{-1}(s_i),\quad s_i: \text{the } i\text{-th point of a scrambled Sobol "
+                      r"sequence in } [0,1)^k")
 def _qmc(space: dict[str, Dimension], seed: int, trials: int) -> optuna.samplers.BaseSampler:
     return optuna.samplers.QMCSampler(qmc_type="sobol", scramble=True, seed=seed, warn_independent_sampling=False,
                                       warn_asynchronous_seeding=False)
 
 
-@SAMPLERS.add("cmaes", description="CMA-ES: adapts a Gaussian over the numeric settings (choices drawn at random)")
+@SAMPLERS.add("cmaes", description="CMA-ES: adapts a Gaussian over the numeric settings (choices drawn at random)",
+              formula=r"\theta_i \sim \mathcal{N}(m, \sigma^2 C),\quad m, \sigma, C "
+                      r"\text{ moved toward the best trials}")
 def _cmaes(space: dict[str, Dimension], seed: int, trials: int) -> optuna.samplers.BaseSampler:
     return optuna.samplers.CmaEsSampler(seed=seed, n_startup_trials=min(10, max(2, trials // 5)),
                                         warn_independent_sampling=False)
 
 
 # -- pruners: build(total_steps, eval_every) -> optuna pruner; `why` is the reason a pruned trial shows ----------
-@PRUNERS.add("none", description="every trial trains to its last step", why="")
+@PRUNERS.add("none", description="every trial trains to its last step", why="", formula=r"\text{never prune}")
 def _none(total_steps: int, eval_every: int) -> optuna.pruners.BasePruner:
     return optuna.pruners.NopPruner()
 
 
 @PRUNERS.add("median", description="stops a trial whose validation is worse than the median of earlier trials at "
-             "the same step", why="worse than the median of the earlier trials at this step")
+             "the same step", why="worse than the median of the earlier trials at this step",
+             formula=r"\text{prune at } t \text{ if } \min_{s \le t} y_s > \operatorname{median}_j\, y^{(j)}_t")
 def _median(total_steps: int, eval_every: int) -> optuna.pruners.BasePruner:
     # a verdict from the first reported point (step 0, the untrained model, is never reported: every trial starts
     # alike there) once four trials have completed: Optuna's five is a fifth of a 24-trial sweep
@@ -76,14 +85,17 @@ def _median(total_steps: int, eval_every: int) -> optuna.pruners.BasePruner:
 
 
 @PRUNERS.add("successive_halving", description="asynchronous successive halving: at each rung only the best third "
-             "go on", why="not in the best third of the trials that reached this rung")
+             "go on", why="not in the best third of the trials that reached this rung",
+             formula=r"\text{rungs at } t_r = r_0 \eta^r;\ \text{at } t_r \text{ go on only in the best } "
+                     r"1/\eta,\ \eta = 3")
 def _halving(total_steps: int, eval_every: int) -> optuna.pruners.BasePruner:
     return optuna.pruners.SuccessiveHalvingPruner(min_resource=_min_resource(total_steps, eval_every),
                                                   reduction_factor=3)
 
 
 @PRUNERS.add("hyperband", description="Hyperband: successive halving in several brackets, from aggressive to "
-             "patient (Li et al. 2018)", why="not in the best third of its Hyperband bracket at this rung")
+             "patient (Li et al. 2018)", why="not in the best third of its Hyperband bracket at this rung",
+             formula=r"\text{brackets } b = 0..s,\ \text{each successive halving with } r_0 = R\, \eta^{b-s}")
 def _hyperband(total_steps: int, eval_every: int) -> optuna.pruners.BasePruner:
     return optuna.pruners.HyperbandPruner(min_resource=_min_resource(total_steps, eval_every),
                                           max_resource=total_steps, reduction_factor=3)
