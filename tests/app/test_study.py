@@ -89,8 +89,8 @@ def test_the_objective_is_the_best_value_then_the_last():
     assert study.objective({}, "val_loss", None) is None
 
 
-def test_the_study_shares_the_apps_database_and_survives_a_reopen(tmp_path):
-    url = f"sqlite:///{tmp_path / 'descent.db'}"
+def test_the_study_shares_the_apps_database_and_survives_a_reopen(database_url):
+    url = database_url  # SQLite and PostgreSQL
     Store(url)
     first = optuna.create_study(study_name="s1", storage=sweep_study.storage(url), direction="minimize")
     trial = first.ask({"x": optuna.distributions.FloatDistribution(0, 1)})
