@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from tests.postgres.fixtures import database_url, postgres  # noqa: F401  (fixtures: SQLite and PostgreSQL)
 
@@ -174,6 +175,10 @@ def page(browser):
     """A fresh 1280x800 page; any uncaught JavaScript error fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
+    # note: the suite shares two cores with training workers, Ray and PostgreSQL; a field that htmx swaps in can
+    # take several seconds to appear there, so waits are sized for a loaded machine, not Playwright's 5 s default
+    page.set_default_timeout(30_000)
+    expect.set_options(timeout=20_000)
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     yield page
