@@ -233,6 +233,12 @@
       ? body.detail.map((e) => e.loc.slice(1).join(".") + ": " + e.msg).join("; ") : body.detail;
   }
 
+  // an event dispatched on the form itself has the form as its target, and form.name is then the form's control
+  // named "name" (an element), not a string
+  function fieldName(target) {
+    return typeof target.name === "string" ? target.name : "";
+  }
+
   function initBuilder(form) {
     document.getElementById("race-button").addEventListener("click", () => startRace(form));
     form.addEventListener("click", (event) => {
@@ -242,11 +248,11 @@
     renderMath(form);
     changed(form);
     form.addEventListener("input", (event) => {
-      if (event.target.name && event.target.name.startsWith("model.params.")) event.target.dataset.touched = "true";
+      if (fieldName(event.target).startsWith("model.params.")) event.target.dataset.touched = "true";
       changed(form);
     });
     form.addEventListener("change", (event) => {
-      const dataParam = event.target.name && event.target.name.startsWith("dataset.params.");
+      const dataParam = fieldName(event.target).startsWith("dataset.params.");
       if (dataParam) refreshNetwork(form); // an image size or a class count changes what fits
       changed(form);
     });
