@@ -52,7 +52,8 @@ def test_steps_are_whole_numbers_on_axes_and_in_tables(page, live_server):
     run_id = start(live_server, run_config(train={"steps": 12_000, "eval_every": 100}))
     page.goto(f"{live_server}/runs/{run_id}")
     expect(page.locator("#run-summary [data-summary=steps]")).to_have_text("12 000")
-    page.wait_for_function("document.getElementById('chart-loss')._fullLayout?.xaxis?._vals?.length > 0")
+    # the chart may first draw a few early points: wait until its axis spans the run
+    page.wait_for_function("(document.getElementById('chart-loss')._fullLayout?.xaxis?.range?.[1] ?? 0) >= 10000")
     ticks = page.evaluate("document.getElementById('chart-loss')._fullLayout.xaxis._vals.map(v => v.text)")
     assert "10 000" in ticks and not any("e+" in t or t.endswith("k") for t in ticks), ticks
 
