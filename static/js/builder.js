@@ -296,6 +296,15 @@
         button.disabled = false;
       }
     });
+    // a section's fields answer for one component: an answer that arrives after the person picked another (or
+    // that a data-set refresh asked for before the pick) is dropped, so the fields always match the select
+    document.body.addEventListener("htmx:beforeSwap", (event) => {
+      const target = event.detail.target;
+      const select = target && target.id && target.id.startsWith("section-") && target.querySelector("select.component");
+      if (!select || !event.detail.xhr.responseURL) return;
+      const asked = new URL(event.detail.xhr.responseURL).searchParams.get(select.name);
+      if (asked !== null && asked !== select.value) event.detail.shouldSwap = false;
+    });
     document.body.addEventListener("htmx:afterSwap", (event) => {
       filterNetworks(form);
       renderMath(form);
