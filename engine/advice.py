@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from engine.config import Plan
-
-REGRESSION_LOSSES = {"mse", "mae", "msle", "mape", "huber", "smooth_l1"}
+from engine.losses import losses
 
 
 def advise(plan: Plan) -> list[dict[str, str]]:
@@ -25,7 +24,7 @@ def advise(plan: Plan) -> list[dict[str, str]]:
             "no sigmoid is added at the output")
     if activation == "step":
         say("warning", "the step unit's gradient is zero everywhere: no layer before it can learn")
-    if loss in REGRESSION_LOSSES and info.task == "classification":
+    if "regression" in losses[loss].meta.get("tasks", []) and info.task == "classification":
         say("warning", f"{loss} on a classification set regresses one-hot targets; the usual pairing is "
             "softmax + cross_entropy (or sigmoid + bce for two classes)")
     if loss in ("hinge", "exponential"):

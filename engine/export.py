@@ -45,10 +45,6 @@ REPRODUCED = {
     "clip_grad_norm",
     "clip_grad_value",
 }
-PENALTY_CODE = {
-    "l2": "0.5 * {strength!r} * sum((w * w).sum() for w in weights)",
-    "l1": "{strength!r} * sum(w.abs().sum() for w in weights)",
-}
 
 
 def standalone_script(config: RunConfig) -> str:
@@ -181,9 +177,10 @@ def _penalty_code(plan: Plan, model: nn.Module) -> str:
     if "regularization" not in plan.names:
         return "penalty = None  # no explicit penalty term"
     name, params = plan.names["regularization"], plan.params["regularization"]
-    if name not in PENALTY_CODE:
+    code = regularizers[name].meta.get("export_code")
+    if code is None:
         raise ExportError(f"regularization '{name}' has no code in the exported script")
-    expression = PENALTY_CODE[name].format(**params.model_dump())
+    expression = code.format(**params.model_dump())
     # the written line must give what the registry's penalty gives, to the last bit
     weights = [p for p in model.parameters() if p.dim() > 1]
     expected = regularizers[name].build(params)(model)

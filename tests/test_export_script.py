@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:
 from engine.config import RunConfig  # noqa: E402
 from engine.events import Metrics  # noqa: E402
 from engine.export import ExportError, standalone_script  # noqa: E402
+from engine.regularizers import regularizers  # noqa: E402
 from engine.trainer import train  # noqa: E402
 
 EVAL_EVERY = 3
@@ -219,3 +220,11 @@ def test_on_a_gpu_the_script_follows_the_gpu_run(tmp_path):
     ours = [e for e in events if isinstance(e, Metrics)][:LOGGED]
     for mine, theirs in zip(ours, logged, strict=False):
         assert theirs["step"] == mine.step and abs(theirs["train_loss"] - mine.values["train_loss"]) <= 1e-5
+
+
+@pytest.mark.parametrize("name", regularizers.names())
+def test_every_regularization_writes_the_penalty_its_entry_computes(name):
+    body = json.loads(json.dumps(CASES["moons-mlp-cross_entropy-adam"]))
+    body["regularization"] = {"name": name, "params": {"strength": 0.125}}
+    script = standalone_script(RunConfig.model_validate(body))  # refused if the written penalty differs by a bit
+    assert "0.125" in script.split("def penalty(weights):", 1)[1].splitlines()[1]

@@ -47,7 +47,7 @@ def _classifier(stack: Stack, hidden: list[int], out_features: int, activation: 
 
 @networks.add(
     "lenet5", LeNetParams, "LeNet-5: conv 5×5 (6) → pool → conv 5×5 (16) → pool → FC 120 → FC 84",
-    accepts=IMAGES,
+    accepts=IMAGES, batchable=True,
     formula=r"\mathrm{FC}_{84}\circ\mathrm{FC}_{120}\circ(\mathrm{pool}\circ\mathrm{conv}^{16}_{5\times5})"
     r"\circ(\mathrm{pool}\circ\mathrm{conv}^{6}_{5\times5})",
 )
@@ -61,7 +61,8 @@ def lenet5(params: LeNetParams, info: DataInfo, out_features: int) -> nn.Module:
 
 @networks.add(
     "alexnet", AlexNetParams, "AlexNet, scaled down: 5 conv layers with ReLU, 3 max pools, dropout in the FC head",
-    accepts=IMAGES, suggested_lr=1e-3,  # no normalization layers: Adam at 1e-2 kills its ReLUs on shapes
+    # no normalization layers: Adam at 1e-2 kills its ReLUs on shapes
+    accepts=IMAGES, batchable=True, suggested_lr=1e-3,
     formula=r"\mathrm{FC}_{8w}\circ\mathrm{FC}_{8w}\circ \mathrm{pool}\circ\mathrm{conv}^{8w/3}\circ"
     r"\mathrm{conv}^{4w}\circ\mathrm{conv}^{4w}\circ\mathrm{pool}\circ\mathrm{conv}^{8w/3}\circ\mathrm{pool}"
     r"\circ\mathrm{conv}^{w},\ \text{ReLU after each}",
@@ -78,7 +79,7 @@ def alexnet(params: AlexNetParams, info: DataInfo, out_features: int) -> nn.Modu
 
 @networks.add(
     "vgg", VGGParams, "VGG, scaled down: blocks of 3×3 convolutions then a pool; the width doubles each block",
-    accepts=IMAGES,
+    accepts=IMAGES, batchable=True,
     formula=r"\text{block}_k = \mathrm{pool}\circ(\mathrm{ReLU}\circ\mathrm{conv}^{C_k}_{3\times3})^{n_k},"
     r"\ C_k = 2^k w",
 )

@@ -58,7 +58,8 @@ def conv_body(params: CNNParams, info: DataInfo) -> Stack:
 @networks.add(
     "cnn", CNNParams, "convolutional network builder: conv layers (1-D, 2-D or 3-D as the data is), pooling, "
     "batch or layer norm, a fully connected head",
-    accepts=CONV_INPUTS, mixup_points=inputs_of_later_layers, formula=r"h = \mathrm{pool}(\sigma(W * x + b)),\ "
+    accepts=CONV_INPUTS, batchable=True, mixup_points=inputs_of_later_layers,
+    formula=r"h = \mathrm{pool}(\sigma(W * x + b)),\ "
     r"W_{out} = \left\lfloor\frac{W - F + 2P}{S}\right\rfloor + 1",
 )
 def cnn(params: CNNParams, info: DataInfo, out_features: int) -> nn.Module:

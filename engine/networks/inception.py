@@ -48,7 +48,7 @@ class InceptionBlock(nn.Module):
 
 @networks.add(
     "inception", InceptionParams, "Inception blocks: 1×1, 3×3, 5×5 and pooling side by side, 1×1 bottlenecks",
-    accepts=["image"], formula=r"y = [\,c_{1\times1}(x),\ c_{3\times3}(c_{1\times1}(x)),\ "
+    accepts=["image"], batchable=True, formula=r"y = [\,c_{1\times1}(x),\ c_{3\times3}(c_{1\times1}(x)),\ "
     r"c_{5\times5}(c_{1\times1}(x)),\ c_{1\times1}(\mathrm{pool}(x))\,]",
 )
 def inception(params: InceptionParams, info: DataInfo, out_features: int) -> nn.Module:

@@ -56,7 +56,7 @@ def _in_features(info: DataInfo) -> int:
 
 @networks.add(
     "perceptron", PerceptronParams, "a single linear layer: no hidden units, so it cannot solve XOR",
-    accepts=FLAT_INPUTS, formula=r"\hat y = W x + b",
+    accepts=FLAT_INPUTS, batchable=True, formula=r"\hat y = W x + b",
 )
 def perceptron(params: PerceptronParams, info: DataInfo, out_features: int) -> nn.Module:
     return nn.Sequential(nn.Flatten(), nn.Linear(_in_features(info), out_features))
@@ -65,7 +65,7 @@ def perceptron(params: PerceptronParams, info: DataInfo, out_features: int) -> n
 @networks.add(
     "mlp", MLPParams, "multi-layer perceptron: hidden layers with activation, batch or layer norm, dropout "
     "(dropout p is the drop probability: the notes' keep_prob = 1 − p)",
-    accepts=FLAT_INPUTS, mixup_points=inputs_of_later_layers,
+    accepts=FLAT_INPUTS, batchable=True, mixup_points=inputs_of_later_layers,
     formula=r"h_l = \sigma(W_l h_{l-1} + b_l),\ \hat y = W_L h_{L-1} + b_L",
     sized=lambda info: {"hidden_layers": [hidden_width(info)] * 2},
 )

@@ -58,7 +58,7 @@ def _block_inputs(model: nn.Module) -> list[nn.Module]:
 
 @networks.add(
     "resnet", ResNetParams, "ResNet, scaled down: residual blocks that learn F(x) and add x back",
-    accepts=["image"], formula=r"y = \mathrm{ReLU}(F(x) + x)", mixup_points=_block_inputs,
+    accepts=["image"], batchable=True, formula=r"y = \mathrm{ReLU}(F(x) + x)", mixup_points=_block_inputs,
 )
 def resnet(params: ResNetParams, info: DataInfo, out_features: int) -> nn.Module:
     channels, *size = info.input_shape

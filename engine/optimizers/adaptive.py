@@ -41,6 +41,7 @@ MOMENTS = (
 @optimizers.add(
     "adagrad", EpsParams, "accumulates squared gradients: the step shrinks towards 0 late in training",
     formula=r"r \leftarrow r + g^2,\quad \theta \leftarrow \theta - \frac{\eta}{\sqrt{r}+\epsilon} g",
+    elementwise=True,
 )
 def adagrad(params: EpsParams, parameters):
     return torch.optim.Adagrad(parameters, lr=params.lr, eps=params.eps, weight_decay=params.weight_decay)
@@ -52,6 +53,7 @@ def adagrad(params: EpsParams, parameters):
     r"\Delta\theta = -\frac{\sqrt{E[\Delta\theta^2]+\epsilon}}{\sqrt{E[g^2]+\epsilon}} g,\ "
     r"E[\Delta\theta^2] \leftarrow \rho E[\Delta\theta^2] + (1-\rho)\Delta\theta^2,\ "
     r"\theta \leftarrow \theta + \eta\,\Delta\theta",
+    elementwise=True,
 )
 def adadelta(params: AdadeltaParams, parameters):
     return torch.optim.Adadelta(
@@ -62,6 +64,7 @@ def adadelta(params: AdadeltaParams, parameters):
 @optimizers.add(
     "rmsprop", RMSpropParams, "exponential moving average of squared gradients; good for RNNs",
     formula=r"s \leftarrow \beta s + (1-\beta) g^2,\quad \theta \leftarrow \theta - \frac{\eta}{\sqrt{s}+\epsilon} g",
+    elementwise=True,
 )
 def rmsprop(params: RMSpropParams, parameters):
     return torch.optim.RMSprop(
@@ -101,4 +104,4 @@ def _adam_like(cls):
 
 
 for _name, (_cls, _text, _formula) in _ADAM_FAMILY.items():
-    optimizers.add(_name, AdamParams, _text, formula=_formula)(_adam_like(_cls))
+    optimizers.add(_name, AdamParams, _text, formula=_formula, elementwise=True)(_adam_like(_cls))

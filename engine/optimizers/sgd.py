@@ -38,7 +38,7 @@ class ZeroStartSGD(torch.optim.SGD):
 
 @optimizers.add(
     "sgd", SGDParams, "plain gradient descent; batch size 1 = SGD, 'full' = BGD, n = mini-batch",
-    formula=r"\theta \leftarrow \theta - \eta\, g",
+    formula=r"\theta \leftarrow \theta - \eta\, g", elementwise=True,
 )
 def sgd(params: SGDParams, parameters):
     return torch.optim.SGD(parameters, lr=params.lr, weight_decay=params.weight_decay)
@@ -48,7 +48,7 @@ def sgd(params: SGDParams, parameters):
     "momentum", DampenedMomentumParams,
     "heavy ball: a velocity accumulates past gradients; λ=0 is plain SGD. Dampening 0 is PyTorch's form, whose v "
     "has no (1−β) (its lr equals the notes' η·(1−β)); dampening 1−λ gives the notes' v = βv + (1−β)g",
-    formula=r"v \leftarrow \lambda v + (1-d)\,g,\quad \theta \leftarrow \theta - \eta v",
+    formula=r"v \leftarrow \lambda v + (1-d)\,g,\quad \theta \leftarrow \theta - \eta v", elementwise=True,
 )
 def momentum(params: DampenedMomentumParams, parameters):
     cls = ZeroStartSGD if params.dampening > 0 else torch.optim.SGD
@@ -58,7 +58,7 @@ def momentum(params: DampenedMomentumParams, parameters):
 
 @optimizers.add(
     "nesterov", MomentumParams, "Nesterov momentum: the gradient is taken at the look-ahead point",
-    formula=r"v \leftarrow \lambda v + g,\quad \theta \leftarrow \theta - \eta (g + \lambda v)",
+    formula=r"v \leftarrow \lambda v + g,\quad \theta \leftarrow \theta - \eta (g + \lambda v)", elementwise=True,
 )
 def nesterov(params: MomentumParams, parameters):
     return torch.optim.SGD(

@@ -12,7 +12,7 @@ from torch import nn
 
 from engine.datasets import DataBundle
 from engine.losses import Objective
-from engine.registry import Params, Registry
+from engine.registry import Params, Registry, load_entries
 
 probes = Registry("probe")
 
@@ -58,4 +58,5 @@ def class_scores(model: nn.Module, objective: Objective, x: torch.Tensor) -> tor
     return torch.softmax(out, dim=1)
 
 
-from engine.probes import boundary, layers, histograms, activations, feature_maps, curves, sequence, classes  # noqa: E402,F401,I001  (registers entries)
+load_entries(__name__, __path__, first=["boundary", "layers", "histograms", "activations", "feature_maps", "curves",
+                                        "sequence", "classes"])
