@@ -28,7 +28,8 @@ from engine.events import Done, Status  # noqa: E402
 from engine.losses import losses  # noqa: E402
 from engine.networks import networks  # noqa: E402
 from engine.optimizers import optimizers  # noqa: E402
-from engine.trainer import TRAIN_EVAL_SAMPLES, BatchOrder, build_model, evaluate, train  # noqa: E402
+from engine.solo import evaluate  # noqa: E402
+from engine.trainer import TRAIN_EVAL_SAMPLES, BatchOrder, build_model, train  # noqa: E402
 
 TARGET = 0.95
 CASES = {

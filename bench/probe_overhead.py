@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-import engine.trainer  # noqa: E402
+import engine.probes.budget  # noqa: E402
 from engine.config import RunConfig, resolve  # noqa: E402
 from engine.events import Metrics, Probe, dumps, wire  # noqa: E402
 from engine.trainer import train  # noqa: E402
@@ -61,7 +61,7 @@ def _timed(fn):
     return wrapper
 
 
-def _build_timed(chosen, ctx, build=engine.trainer.build_probes):
+def _build_timed(chosen, ctx, build=engine.probes.budget.build_all):
     """The trainer's own probe builder, with every reading and hook timed: a second, load-proof estimate."""
     runners, watches = build(chosen, ctx)
     for runner in runners:
@@ -137,7 +137,7 @@ def main() -> None:
     parser.add_argument("--budget-s", type=float, default=60.0, help="per case: no new round after this long")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    engine.trainer.build_probes = _build_timed
+    engine.probes.budget.build_all = _build_timed
     for name, raw in CASES.items():
         print(json.dumps(measure(name, raw, args.repeats, args.budget_s)), flush=True)
 

@@ -29,14 +29,15 @@ def run(run_ids: list[str], payload: dict[str, Any], emit: Emit, control: Contro
     from engine.config import RunConfig
     from engine.events import wire
     from engine.lab import landscape
-    from engine.race import race
-    from engine.trainer import train
+    from engine.trainer import Member, train, train_members
 
     checkpoint_root = os.path.join(data_dir, "checkpoints")
     emits = [lambda event, rid=rid: emit(rid, *wire(event)) for rid in run_ids]
+    saves = [lambda step, state, rid=rid: checkpoint.write(checkpoint_root, rid, step, state) for rid in run_ids]
     try:
         if payload["kind"] == "race":
-            race([RunConfig.model_validate(c) for c in payload["configs"]], emits, control)
+            configs = [RunConfig.model_validate(c) for c in payload["configs"]]
+            train_members([Member(*member) for member in zip(configs, emits, saves, strict=True)], control)
         elif payload["kind"] == "landscape":
             landscape.run_job(payload, emits[0], control, checkpoint_root)
         else:
@@ -44,8 +45,7 @@ def run(run_ids: list[str], payload: dict[str, Any], emit: Emit, control: Contro
             start = None
             if config.start_from is not None:
                 start = checkpoint.read(checkpoint_root, config.start_from.run, config.start_from.step)
-            save = lambda step, state, rid=run_ids[0]: checkpoint.write(checkpoint_root, rid, step, state)  # noqa: E731
-            train(config, emits[0], control, save=save, start=start)
+            train(config, emits[0], control, save=saves[0], start=start)
     except Exception as exc:
         log.warning("job %s failed:\n%s", run_ids, traceback.format_exc())
         message = f"{type(exc).__name__}: {exc}"[:2000]

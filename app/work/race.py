@@ -14,8 +14,8 @@ from app.executor import RaceJob
 from app.store import ComparisonRow
 from app.validation import check
 from app.work import Launch, NewRun, new_id, one_job_each, relocate
+from engine.batching import batching_obstacle
 from engine.config import BODY, RunConfig, explicit
-from engine.race import batching_obstacle
 
 if TYPE_CHECKING:
     from app.service import RunService

@@ -43,6 +43,8 @@ class Objective:
     out_features: int
     prepare: Callable[[torch.Tensor], torch.Tensor]  # raw labels -> what fn expects
     predict: Callable[[torch.Tensor], torch.Tensor] | None = None  # output -> class index
+    # the loss of each sample (or each output), whose mean is fn: race members then share one loss call
+    per_sample: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None
 
 
 def per_step(objective: Objective) -> Objective:
@@ -56,10 +58,11 @@ def per_step(objective: Objective) -> Objective:
         prepared = objective.prepare(y.reshape(-1))
         return prepared.reshape(*y.shape[:2], *prepared.shape[1:])
 
-    predict = objective.predict
+    predict, each = objective.predict, objective.per_sample
     return Objective(
         lambda out, y: objective.fn(rows(out), rows(y)), objective.out_features, prepare,
         None if predict is None else lambda out: predict(rows(out)).reshape(out.shape[:2]),
+        None if each is None else lambda out, y: each(rows(out), rows(y)),
     )
 
 

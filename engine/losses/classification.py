@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch.nn.functional as F
 from pydantic import Field
 
@@ -21,8 +23,9 @@ class CrossEntropyParams(Params):
     tasks=CLASSIFICATION, formula=r"-\sum_k y_k \log \frac{e^{z_k}}{\sum_j e^{z_j}}",
 )
 def cross_entropy(params: CrossEntropyParams, info: DataInfo) -> Objective:
-    fn = lambda out, y: F.cross_entropy(out, y, label_smoothing=params.label_smoothing)  # noqa: E731
-    return Objective(fn, info.n_classes, lambda y: y, argmax_predict)
+    fn = functools.partial(F.cross_entropy, label_smoothing=params.label_smoothing)
+    each = functools.partial(F.cross_entropy, label_smoothing=params.label_smoothing, reduction="none")
+    return Objective(fn, info.n_classes, lambda y: y, argmax_predict, each)
 
 
 @losses.add(
@@ -33,9 +36,10 @@ def cross_entropy(params: CrossEntropyParams, info: DataInfo) -> Objective:
 def bce(params: Params, info: DataInfo) -> Objective:
     # note: the logits form is the numerically stable way to write sigmoid followed by BCE
     fn = F.binary_cross_entropy_with_logits
+    each = functools.partial(F.binary_cross_entropy_with_logits, reduction="none")
     if info.n_classes == 2:
-        return Objective(fn, 1, lambda y: y.float().unsqueeze(1), lambda out: (out[:, 0] > 0).long())
-    return Objective(fn, info.n_classes, one_hot(info.n_classes), argmax_predict)
+        return Objective(fn, 1, lambda y: y.float().unsqueeze(1), lambda out: (out[:, 0] > 0).long(), each)
+    return Objective(fn, info.n_classes, one_hot(info.n_classes), argmax_predict, each)
 
 
 @losses.add(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch.nn.functional as F
 from pydantic import Field
 
@@ -12,21 +14,21 @@ from engine.registry import Params
 BOTH = ["classification", "regression"]
 
 
-def _objective(fn, info: DataInfo) -> Objective:
+def _objective(fn, info: DataInfo, each=None) -> Objective:
     if info.task == "classification":
-        return Objective(fn, info.n_classes, one_hot(info.n_classes), argmax_predict)
-    return Objective(fn, info.target_dim, lambda y: y.float().reshape(len(y), -1))
+        return Objective(fn, info.n_classes, one_hot(info.n_classes), argmax_predict, each)
+    return Objective(fn, info.target_dim, lambda y: y.float().reshape(len(y), -1), per_sample=each)
 
 
 @losses.add("mse", description="mean squared error", tasks=BOTH, formula=r"\frac{1}{m}\sum_i (\hat y_i - y_i)^2")
 def mse(params: Params, info: DataInfo) -> Objective:
-    return _objective(F.mse_loss, info)
+    return _objective(F.mse_loss, info, functools.partial(F.mse_loss, reduction="none"))
 
 
 @losses.add("mae", description="mean absolute error, robust to outliers", tasks=BOTH,
             formula=r"\frac{1}{m}\sum_i |\hat y_i - y_i|")
 def mae(params: Params, info: DataInfo) -> Objective:
-    return _objective(F.l1_loss, info)
+    return _objective(F.l1_loss, info, functools.partial(F.l1_loss, reduction="none"))
 
 
 class HuberParams(Params):

@@ -11,14 +11,14 @@ import torch
 from engine_helpers import config
 from meta_device import meta_device
 
+from engine.batching import batching_obstacle
 from engine.config import RunConfig, resolve
 from engine.datasets import datasets
 from engine.events import Done, Event, Status
 from engine.lab.landscape import landscape
 from engine.losses import losses
 from engine.networks import networks
-from engine.race import batching_obstacle, race
-from engine.trainer import train
+from engine.trainer import Member, train, train_members
 
 
 def _cases() -> dict[str, dict]:
@@ -131,30 +131,41 @@ def test_a_training_step_waits_for_nothing_on_the_host(name, monkeypatch):
     assert counts[0] == counts[1], counts
 
 
-def _race_configs(steps: int = 5):
-    return [config("moons", "mlp", steps=steps, optimizer=name, train={"eval_every": 2}) for name in ("adam", "sgd")]
+def _race_configs(steps: int = 5, model: str = "mlp", dataset: str = "moons"):
+    return [config(dataset, model, steps=steps, optimizer=name, train={"eval_every": 2}) for name in ("adam", "sgd")]
 
 
-def test_a_batched_race_trains_its_members_on_the_device(monkeypatch):
+def _race(configs, recorders, save: bool = True) -> list[Done]:
+    return train_members([Member(c, r.emit, r.save if save else None)
+                          for c, r in zip(configs, recorders, strict=True)])
+
+
+@pytest.mark.parametrize(("model", "dataset"), [("mlp", "moons"), ("cnn", "digits")])
+def test_a_batched_race_trains_its_members_on_the_device(model, dataset, monkeypatch):
     recorders = [Recorder(), Recorder()]
+    configs = _race_configs(model=model, dataset=dataset)
+    assert batching_obstacle([resolve(c) for c in configs]) is None
     with meta_device(monkeypatch):
-        dones = race(_race_configs(), [r.emit for r in recorders])
+        dones = _race(configs, recorders)
     assert [d.status for d in dones] == ["completed", "completed"]
     assert [r.device for r in recorders] == ["meta", "meta"]
+    assert all(r.saved and not _off_host(r.saved) for r in recorders)  # each member's checkpoints, on the host
     counts = []
     for steps in (4, 12):
         with meta_device(monkeypatch) as guard:
-            race([c.model_copy(update={"train": c.train.model_copy(update={"eval_every": 1_000})})
-                  for c in _race_configs(steps)], [Recorder().emit, Recorder().emit])
+            _race([c.model_copy(update={"train": c.train.model_copy(update={"eval_every": 1_000})})
+                   for c in _race_configs(steps, model, dataset)], [Recorder(), Recorder()], save=False)
         counts.append(guard.syncs)
     assert counts[0] == counts[1], counts  # the step itself never waits on the host
 
 
-def test_a_race_whose_activation_learns_a_parameter_is_not_batched():
-    """The batched forward shares one activation across layers and steps no activation weights: PReLU runs apart."""
+def test_a_race_whose_activation_learns_a_parameter_is_batched_with_each_members_slopes(monkeypatch):
     prelu = {"name": "mlp", "params": {"activation": "prelu"}}
-    plans = [resolve(config("moons", optimizer=name, model_spec=prelu)) for name in ("adam", "sgd")]
-    assert "activation learns a parameter" in batching_obstacle(plans)
+    configs = [config("moons", optimizer=name, model_spec=prelu, steps=3) for name in ("adam", "sgd")]
+    assert batching_obstacle([resolve(c) for c in configs]) is None
+    recorders = [Recorder(), Recorder()]
+    with meta_device(monkeypatch):
+        assert [d.status for d in _race(configs, recorders)] == ["completed", "completed"]
 
 
 @pytest.mark.parametrize("kind", ["interpolation", "random", "pca"])

@@ -11,7 +11,8 @@ from engine import datasets
 from engine.config import RunConfig, resolve
 from engine.lab import landscape
 from engine.losses import losses
-from engine.trainer import TRAIN_EVAL_SAMPLES, build_model, evaluate, train
+from engine.solo import evaluate
+from engine.trainer import TRAIN_EVAL_SAMPLES, build_model, train
 from tests.conftest import finish, run_config, wait_for
 
 SMALL = run_config(train={"steps": 60, "batch_size": 32, "eval_every": 10})
