@@ -5,7 +5,8 @@ network computes with (engine/batched_layers.py), as each member's own module (p
 checkpoints read it as they read a solo run's), and as each member's flat row, which that member's own optimizer
 steps. Gradients land in a matching [M, N] tensor. Stepping one flat row is stepping the layers one by one for an
 optimizer whose registry entry says `elementwise` (each weight moves by its own gradient and history alone), and
-it is one tensor op where the layers would be one per layer: 8 Adam steps of a 3-layer MLP take ~40% of the time.
+it is one tensor op where the layers would be one per layer (measured here: eight Adam steps of the 3-layer MLP,
+0.55 ms flat against 1.36 ms layer by layer).
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ Rows m·B … (m+1)·B − 1 of a folded activation belong to member m, so every
 layers with weights or statistics need a form here. A network whose registry entry says `batchable` must be
 built from these layers and sample-wise code alone; `fold` names any other layer it meets.
 
-Measured on this 2-core CPU (torch 2.13): torch.func.vmap over functional_call costs ~1 ms of Python per forward
-and backward of a 3-layer MLP at batch 32, 3× these forms, whose batched matmul and grouped convolution are the
-kernels vmap's batching rules pick (bmm, conv with groups × M).
+Measured on this 2-core CPU (torch 2.13): torch.func.vmap over functional_call cost 1.0–1.3 ms per forward and
+backward of 8 members of a 3-layer MLP at batch 32, these forms 0.45–0.6 ms; both end in the same kernels
+(batched matmul, convolution with M times the groups), vmap adds Python around every call.
 """
 
 from __future__ import annotations

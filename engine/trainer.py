@@ -1,8 +1,8 @@
 """The training loop: build what each member's RunConfig names, train it, and emit events as it goes.
 
 A job is a list of members; one member is one run. Members that can share a forward pass train batched over a
-member axis (engine/batched.py), the others one after another (Solo below), all through this one loop: every
-member gets the same validation grid, probes, per-layer norms, early stopping, checkpoints and summary.
+member axis (engine/batched.py), the others one after another (engine/solo.py), all through this one loop:
+every member gets validation, probes, per-layer norms, early stopping, checkpoints and a summary as a run does.
 """
 
 from __future__ import annotations
@@ -189,6 +189,7 @@ def train_members(members: list[Member], control: Control | None = None) -> list
 
 
 def set_up(members: list[Member], plans: list[Plan], control: Control) -> Job:
+    """Data, loss and every member's model, optimizer, schedule and probes, built as a run of its own builds them."""
     first = plans[0]
     settings = first.config.train
     device = devices.pick(settings.device)
@@ -271,6 +272,7 @@ def announce(job: Job, transferred: dict | None) -> None:
 
 
 def train_job(job: Job) -> list[Done]:
+    """Step until every member has ended (completed, stopped, diverged or early-stopped); their Done, in order."""
     log_point(job)
     close_ended(job)  # the untrained model may already be non-finite
     while job.live and job.step < job.plan.total_steps:
