@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.vendor import PLOTLY_NAME
-from engine.status import ACTIVE, TERMINAL, RunStatus
+from engine.status import MEANINGS, RunStatus
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
-# every page carries the run statuses (body data-statuses), so its scripts keep no list of their own
-templates.env.globals["statuses"] = {"active": list(ACTIVE), "terminal": list(TERMINAL),
-                                     "ended_early": [s for s in RunStatus if s.ended_early]}
+# the badge partial's tooltips and message boxes; scripts read the same enum from /api/catalog (static/js/api.js)
+templates.env.globals["status_meanings"] = {s.value: MEANINGS[s] for s in RunStatus}
+templates.env.globals["fault_statuses"] = [s for s in RunStatus if s.fault]
 templates.env.globals["plotly_js"] = f"/static/{PLOTLY_NAME}"
 
 

@@ -29,6 +29,11 @@ class RunStatus(enum.StrEnum):
         return self in (RunStatus.STOPPED, RunStatus.DIVERGED, RunStatus.FAILED, RunStatus.INTERRUPTED,
                         RunStatus.PRUNED)
 
+    @property
+    def fault(self) -> bool:
+        """Something went wrong (shown as an error); a person's own stop or a pruner's is news, not a fault."""
+        return self in (RunStatus.DIVERGED, RunStatus.FAILED)
+
 
 ACTIVE: tuple[RunStatus, ...] = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED)
 TERMINAL: tuple[RunStatus, ...] = tuple(s for s in RunStatus if s not in ACTIVE)
@@ -49,4 +54,5 @@ MEANINGS = {
 
 def describe() -> list[dict[str, object]]:
     """The statuses as /api/catalog serves them, in the order a run passes through them."""
-    return [{"name": s.value, "terminal": s.terminal, "description": MEANINGS[s]} for s in RunStatus]
+    return [{"name": s.value, "terminal": s.terminal, "ended_early": s.ended_early, "fault": s.fault,
+             "description": MEANINGS[s]} for s in RunStatus]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from app.deps import RunDep, ServiceDep, SettingsDep, StoreDep
 from app.links import state_from_link
@@ -83,15 +83,17 @@ def check_gradients(
 
 @router.post("/api/lab/lr-range", status_code=201, responses=BUSY)
 def start_lr_range(body: LRRangeRequest, service: ServiceDep) -> dict[str, Any]:
-    """Start an LR range test as a normal run (it shows up under Runs); poll GET /api/lab/lr-range/{run_id}."""
+    """Start an LR range test as a normal run (it shows up under Runs); follow /api/runs/{run_id}/events and read
+    GET /api/lab/lr-range/{run_id} as points arrive."""
     run = service.submit(body).runs[0]
     return {"run_id": run.id, "status": "queued", "total_steps": run.total_steps}
 
 
 @router.get("/api/lab/lr-range/{run_id}", responses=CONFLICT)
 def read_lr_range(run: RunDep, store: StoreDep) -> dict[str, Any]:
-    """Loss against lr so far and the suggestion; 409 until the run has logged enough points, its body saying
-    the run's `status` and whether it is `complete` (ended: no reading will come)."""
+    """Loss against lr so far and the suggestion (`ready`), or, until the run has logged enough points, `ready`
+    false with the run's `status`, whether it is `complete` (ended: no reading will come) and a `detail`.
+    409 only for a run that is not an LR range test. The lab page asks again at each of the run's streamed points."""
     if (run.config.get("schedule") or {}).get("name") != "lr_range":
         raise HTTPException(409, f"run '{run.id}' is not an LR range test (its schedule is not lr_range)")
     steps, lrs, loss = [], [], []
@@ -104,12 +106,13 @@ def read_lr_range(run: RunDep, store: StoreDep) -> dict[str, Any]:
         loss.append(math.nan if value is None else value)
     finite = sum(1 for v in loss if math.isfinite(v))
     if finite < MIN_RANGE_POINTS:
-        # the page polls until a reading comes or the run has ended: it is told which, not left to parse prose
+        # not yet a reading, and no error either: a page following the run asks again at its next point
         detail = f"run '{run.id}' is {run.status} with {finite} points; a reading needs {MIN_RANGE_POINTS}"
-        return JSONResponse({"detail": detail, "status": run.status, "complete": run.status in TERMINAL}, 409)
+        return {"run_id": run.id, "ready": False, "detail": detail, "status": run.status,
+                "complete": run.status in TERMINAL}
     reading = lr_range.suggest(lrs, loss)
-    return {"run_id": run.id, "status": run.status, "complete": run.status in TERMINAL, "steps": steps, "lr": lrs,
-            "loss": [_finite(v) for v in loss], **reading}
+    return {"run_id": run.id, "ready": True, "status": run.status, "complete": run.status in TERMINAL, "steps": steps,
+            "lr": lrs, "loss": [_finite(v) for v in loss], **reading}
 
 
 @router.get("/lab", response_class=HTMLResponse, include_in_schema=False)

@@ -60,6 +60,18 @@ def read_landscape(run: RunDep, store: StoreDep, kind: Literal["interpolation", 
     raise HTTPException(404, f"run '{run.id}' has no {kind or ''} landscape yet".replace("  ", " "))
 
 
+@router.get("/api/runs/{run_id}/landscapes")
+def latest_landscapes(run: RunDep, store: StoreDep) -> list[dict[str, Any]]:
+    """The newest finished landscape of each kind, oldest first; [] when there is none (the page opens with these,
+    asking nothing that is expected to fail)."""
+    newest: dict[str, dict[str, Any]] = {}
+    for row in _children(store, run):
+        result = _result(store, row) if row.status == RunStatus.COMPLETED else None
+        if result is not None:
+            newest.setdefault(result["kind"], result)
+    return sorted(newest.values(), key=lambda result: result["created"])
+
+
 @router.get("/runs/{run_id}/landscape", response_class=HTMLResponse, include_in_schema=False)
 def landscape_page(request: Request, run: RunDep, store: StoreDep, settings: SettingsDep):
     context = {"run": public(run), "checkpoints": checkpoint.steps_on_disk(settings.checkpoint_root, run.id),

@@ -1,4 +1,6 @@
 // The builder: forms rendered from the params models; the browser only turns them into RunConfig JSON.
+import { encodeConfig, postJSON, showErrors } from "./api.js";
+
 (function () {
   "use strict";
 
@@ -58,39 +60,13 @@
     return config;
   }
 
-  function encodeConfig(config) {
-    const bytes = new TextEncoder().encode(JSON.stringify(config));
-    return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-
   function syncUrl(form) {
     // the builder's whole state lives in the address, so a link recreates the experiment
     history.replaceState(null, "", "/?config=" + encodeConfig(collectConfig(form)));
   }
 
-  function showErrors(form, detail) {
-    form.querySelectorAll(".error").forEach((el) => (el.textContent = ""));
-    form.querySelectorAll(".invalid").forEach((el) => el.classList.remove("invalid"));
-    const box = document.getElementById("form-errors");
-    const lines = [];
-    (Array.isArray(detail) ? detail : [{ loc: [], msg: String(detail) }]).forEach((err) => {
-      const loc = (err.loc || []).filter((p) => p !== "body");
-      const key = loc.join(".");
-      lines.push((key ? key + ": " : "") + err.msg);
-      // the most specific input that the location names gets the message
-      for (let n = loc.length; n > 0; n--) {
-        const slot = form.querySelector(`[data-error-for="${loc.slice(0, n).join(".")}"]`);
-        if (slot) {
-          slot.textContent = err.msg;
-          const input = slot.parentElement.querySelector("input, select");
-          if (input) input.classList.add("invalid");
-          break;
-        }
-      }
-    });
-    box.textContent = lines.join("\n");
-    box.hidden = lines.length === 0;
-  }
+  // the form's errors: each beside its field, all of them in the box under the form
+  const formErrors = (form, detail) => showErrors(document.getElementById("form-errors"), detail, form);
 
   function filterNetworks(form) {
     const dataset = form.querySelector("#section-dataset select.component");
@@ -161,7 +137,7 @@
   function checkFields(form) {
     const problems = [];
     collectConfig(form, problems);
-    showErrors(form, problems);
+    formErrors(form, problems);
     return problems.length === 0;
   }
 
@@ -217,20 +193,15 @@
     if (!checkFields(form)) return;
     const variants = raceVariants(form);
     if (variants.length < 2) {
-      error.textContent = "tick at least two optimizers, or give a setting at least two values";
+      showErrors(error, "tick at least two optimizers, or give a setting at least two values");
       return;
     }
     const config = collectConfig(form);
     const seedText = document.getElementById("race-seeds").value.trim();
     const seeds = seedText ? seedText.split(/[\s,]+/).filter(Boolean).map(Number) : null;
-    const response = await fetch("/api/comparisons", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ name: config.name || null, base: config, variants, seeds }),
-    });
-    const body = await response.json();
-    if (response.status === 201) window.location.href = "/compare/" + body.id;
-    else error.textContent = Array.isArray(body.detail)
-      ? body.detail.map((e) => e.loc.slice(1).join(".") + ": " + e.msg).join("; ") : body.detail;
+    const { status, body } = await postJSON("/api/comparisons", { name: config.name || null, base: config, variants, seeds });
+    if (status === 201) window.location.href = "/compare/" + body.id;
+    else showErrors(error, body.detail);
   }
 
   // an event dispatched on the form itself has the form as its target, and form.name is then the form's control
@@ -271,7 +242,7 @@
       try {
         window.location.href = "/?config=" + encodeConfig(JSON.parse(await file.text()));
       } catch (err) {
-        showErrors(form, "that file is not a configuration JSON: " + err.message);
+        formErrors(form, "that file is not a configuration JSON: " + err.message);
       }
     });
     form.addEventListener("submit", async (event) => {
@@ -279,22 +250,13 @@
       if (!checkFields(form)) return;
       const button = document.getElementById("train-button");
       button.disabled = true;
-      try {
-        const response = await fetch("/api/runs", {
-          method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify(collectConfig(form)),
-        });
-        const body = await response.json();
-        if (response.status === 201) {
-          window.location.href = "/runs/" + body.id;
-          return;
-        }
-        showErrors(form, body.detail);
-      } catch (err) {
-        showErrors(form, "could not reach the server: " + err);
-      } finally {
-        button.disabled = false;
+      const { status, body } = await postJSON("/api/runs", collectConfig(form));
+      if (status === 201) {
+        window.location.href = "/runs/" + body.id;
+        return;
       }
+      formErrors(form, body.detail);
+      button.disabled = false;
     });
     // a section's fields answer for one component: an answer that arrives after the person picked another (or
     // that a data-set refresh asked for before the pick) is dropped, so the fields always match the select

@@ -1,4 +1,6 @@
 // The runs list: rename, tag, delete, and overlay the ticked runs.
+import { postJSON, problems } from "./api.js";
+
 (function () {
   "use strict";
 
@@ -6,10 +8,8 @@
     const answer = window.prompt(field === "tags" ? "Tags, separated by commas" : "Name", current);
     if (answer === null) return;
     const body = field === "tags" ? { tags: answer.split(",").map((t) => t.trim()).filter(Boolean) } : { name: answer.trim() || null };
-    const response = await fetch(`/api/runs/${runId}`, {
-      method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-    });
-    if (!response.ok) alert(JSON.stringify((await response.json()).detail));
+    const reply = await postJSON(`/api/runs/${runId}`, body, "PATCH");
+    if (!reply.ok) alert(problems(reply.body.detail).map((p) => `${p.field}: ${p.msg}`).join("\n"));
     htmx.trigger("#run-filters", "change");
   }
 

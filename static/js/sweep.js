@@ -1,5 +1,7 @@
 // Sweeps: the new-sweep form posts to /api/sweeps; the results page draws a parallel-coordinates plot
 // of the finished trials and redraws it each time htmx swaps in a fresher results fragment.
+import { postJSON, showErrors } from "./api.js";
+
 (function () {
   "use strict";
 
@@ -44,18 +46,14 @@
     const name = form.elements.name.value.trim();
     if (name) body.name = name;
     button.disabled = true;
-    errors.textContent = "";
-    const response = await fetch("/api/sweeps", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-    });
-    const answer = await response.json();
-    if (response.status === 201) {
+    showErrors(errors, null);
+    const { status, body: answer } = await postJSON("/api/sweeps", body);
+    if (status === 201) {
       window.location.href = `/sweeps/${answer.id}`;
       return;
     }
     button.disabled = false;
-    const detail = Array.isArray(answer.detail) ? answer.detail : [{ loc: [], msg: String(answer.detail) }];
-    errors.textContent = detail.map((e) => `${e.loc.slice(1).join(" → ")}: ${e.msg}`).join("\n");
+    showErrors(errors, answer.detail);
   }
 
   function draw() {

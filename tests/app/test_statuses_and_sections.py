@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 
 from engine.config import SECTION_LIST, SECTIONS, RunConfig, Spec
-from engine.status import ACTIVE, TERMINAL, RunStatus
+from engine.status import RunStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,18 +30,19 @@ def test_every_config_section_of_runconfig_is_in_the_list():
     assert specs == [s.key for s in SECTION_LIST]
 
 
-def test_pages_carry_the_statuses_from_the_enum(client):
-    html = client.get("/runs").text
-    carried = json.loads(re.search(r"data-statuses='([^']*)'", html).group(1).replace("&#34;", '"'))
-    assert carried["active"] == list(ACTIVE) and carried["terminal"] == list(TERMINAL)
-    assert carried["ended_early"] == [s for s in RunStatus if s.ended_early]
+def test_the_catalog_says_which_statuses_ended_early_and_which_are_faults(client):
+    # the pages read these from /api/catalog (static/js/api.js statuses()), never from a copy of their own
+    served = {s["name"]: s for s in client.get("/api/catalog").json()["statuses"]}
+    assert [n for n, s in served.items() if s["ended_early"]] == [s for s in RunStatus if s.ended_early]
+    assert [n for n, s in served.items() if s["fault"]] == ["diverged", "failed"]
+    assert "data-statuses" not in client.get("/runs").text
 
 
 def test_no_script_keeps_its_own_list_of_statuses():
     names = "|".join(s.value for s in RunStatus)
     for path in (ROOT / "static" / "js").rglob("*.js"):
         quoted = set(re.findall(rf"[\"'`]({names})[\"'`]", path.read_text()))
-        assert len(quoted) <= 1, f"{path.name} lists statuses {sorted(quoted)}: read them from data-statuses"
+        assert len(quoted) <= 1, f"{path.name} lists statuses {sorted(quoted)}: read them from api.js statuses()"
         assert not re.search(rf"\((?:{names})(?:\|(?:{names}))+\)", path.read_text()), f"{path.name}: a status regex"
 
 

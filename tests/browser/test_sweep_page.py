@@ -54,4 +54,4 @@ def test_a_bad_range_is_shown_on_the_form(page, live_server):
     page.goto(f"{live_server}/sweeps/new")
     page.locator("[data-dimension] [name=values]").first.fill("1e-1, 1e-4")
     page.click("#sweep-start")
-    expect(page.locator("#sweep-errors")).to_contain_text("space → optimizer.params.lr")
+    expect(page.locator("#sweep-errors")).to_contain_text("space.optimizer.params.lr")

@@ -75,7 +75,7 @@ def test_api_range_test_on_moons_suggests_a_sensible_lr(client):
     assert run["status"] in ("completed", "diverged")
     assert run["name"].startswith("LR range test · ")
     assert run["config"]["schedule"]["name"] == "lr_range" and run["config"]["train"]["eval_every"] == 1
-    reading = wait_for(lambda: (r := client.get(f"/api/lab/lr-range/{run_id}")).status_code == 200 and r.json())
+    reading = wait_for(lambda: (r := client.get(f"/api/lab/lr-range/{run_id}").json())["ready"] and r)
     assert reading["complete"] is True
     assert len(reading["lr"]) == len(reading["loss"]) == len(reading["smoothed"]) >= 150
     assert reading["lr"][0] == pytest.approx(1e-6) and reading["lr"] == sorted(reading["lr"])
