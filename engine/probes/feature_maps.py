@@ -12,6 +12,7 @@ from torch import nn
 
 from engine.probes import ProbeContext, probes
 from engine.probes.common import SampleParams, probe_input, run_with_hooks, sample_label, spread
+from engine.probes.layers import module_names
 from engine.probes.png import atlas
 
 CONVS = (nn.Conv1d, nn.Conv2d)
@@ -35,7 +36,9 @@ def _shown(out: torch.Tensor, params: FeatureMapParams) -> int:
 
 
 def conv_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    return [(name, m) for name, m in model.named_modules() if isinstance(m, CONVS)]
+    """(name, conv layer), named as the gradient panels name it ("conv.0", not a Sequential's "0")."""
+    names = module_names(model)
+    return [(names.get(name, name), m) for name, m in model.named_modules() if isinstance(m, CONVS)]
 
 
 @probes.add(

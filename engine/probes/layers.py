@@ -1,7 +1,8 @@
 """Per-layer gradient norm, weight norm and update/weight ratio, logged with the metrics at every logged step.
 
 A layer is a weight matrix or kernel (a parameter of 2 or more dimensions), named as PyTorch names the
-parameter with a trailing ".weight" dropped: "1.weight" → "1", "core.weight_hh_l0" stays as it is.
+parameter with a trailing ".weight" dropped ("core.weight_hh_l0" stays as it is), except that the numbered
+children of a flat Sequential are named by kind and order: "0", "3", "7" → "conv.0", "conv.1", "fc".
 """
 
 from __future__ import annotations
@@ -19,9 +20,35 @@ class LayerNormsParams(Params):  # no `every`: a watch reads at every logged ste
     max_layers: int = Field(32, ge=1, le=256, description="most layers logged (evenly spaced, first and last kept)")
 
 
+KINDS = ((nn.modules.conv._ConvNd, "conv"), (nn.Linear, "fc"), (nn.Embedding, "embed"))
+
+
+def _kind(module: nn.Module) -> str:
+    return next((short for cls, short in KINDS if isinstance(module, cls)), type(module).__name__.lower())
+
+
+def module_names(model: nn.Module) -> dict[str, str]:
+    """Module path → the name pages show. A flat Sequential numbers its children ("0", "3", "7"), which says
+    nothing of what they are: those become "<kind>.<i>" in order, or "<kind>" when the kind occurs once."""
+    numbered = [(path, _kind(m)) for path, m in model.named_modules()
+                if path.replace(".", "").isdigit() and not any(True for _ in m.children())]
+    total = {kind: sum(1 for _, k in numbered if k == kind) for _, kind in numbered}
+    seen: dict[str, int] = {}
+    names = {}
+    for path, kind in numbered:
+        index = seen[kind] = seen.get(kind, -1) + 1
+        names[path] = kind if total[kind] == 1 else f"{kind}.{index}"
+    return names
+
+
 def weight_layers(model: nn.Module, limit: int = 1000) -> list[tuple[str, nn.Parameter]]:
     """(layer name, weight) for every matrix or kernel of the model, in definition order."""
-    found = [(name.removesuffix(".weight"), p) for name, p in model.named_parameters() if p.ndim >= 2]
+    names = module_names(model)
+    found = []
+    for name, p in model.named_parameters():
+        if p.ndim >= 2:
+            path = name.removesuffix(".weight")
+            found.append((names.get(path, path), p))
     return spread(found, limit)
 
 

@@ -48,7 +48,7 @@ def test_gradient_chart_has_one_trace_per_layer_live(page, live_server):
     panel.locator("summary").click()
     traces = NAMED_TRACES.format("[data-chart=layers-grad]")
     page.wait_for_function(f"{traces}.length === 3 && {traces}.every(t => t.x.length >= 3)", timeout=60_000)
-    assert page.evaluate(f"{traces}.map(t => t.name)") == ["1", "3", "5"]  # mlp [16, 16]: its three Linear layers
+    assert page.evaluate(f"{traces}.map(t => t.name)") == ["fc.0", "fc.1", "fc.2"]  # mlp [16, 16]: named by module
     assert page.evaluate(f"{NAMED_TRACES.format('[data-chart=layers-update]')}.length") == 3
     wait_for(lambda: httpx.get(f"{live_server}/api/runs/{run_id}").json()["status"] == "completed", 120)
     page.reload()  # the same chart from the stored history

@@ -12,7 +12,7 @@ from engine.networks import networks
 from engine.probes.layers import weight_layers
 
 SGD = {"name": "sgd", "params": {"lr": 0.05}}
-LAYERS = ["1", "3", "5"]  # mlp [16, 16]: Flatten, Linear, ReLU, Linear, ReLU, Linear
+LAYERS = ["fc.0", "fc.1", "fc.2"]  # mlp [16, 16]: Flatten, Linear, ReLU, Linear, ReLU, Linear
 
 
 def per_layer(values: dict, kind: str) -> dict:
@@ -64,3 +64,13 @@ def test_layer_norms_run_by_default_and_name_layers_as_pytorch_does():
     model = networks["lstm"].build(plan.params["model"], plan.info, 2)
     assert [name for name, _ in weight_layers(model)] == ["core.weight_ih_l0", "core.weight_hh_l0", "head"]
     assert len(weight_layers(model, limit=2)) == 2
+
+
+def test_a_flat_sequential_names_its_layers_by_kind():
+    # #19 item 9: the gradient panels said "1", "3", "5" for an MLP's three Linear layers
+    for data, net, expected in (("moons", "mlp", ["fc.0", "fc.1", "fc.2"]),
+                                ("mnist1d", "cnn", ["conv.0", "conv.1", "conv.2", "fc.0", "fc.1"]),
+                                ("moons", "perceptron", ["fc"])):
+        plan = resolve(RunConfig.model_validate(body(data, net)))
+        model = networks[net].build(plan.params["model"], plan.info, plan.info.n_classes)
+        assert [name for name, _ in weight_layers(model)] == expected, net

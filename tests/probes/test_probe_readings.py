@@ -53,8 +53,8 @@ def test_histograms_count_every_weight_and_keep_a_bounded_history():
     read, model = reader(CASES[0], "histograms", bins=16, columns=6)
     for step in range(0, 200, 10):
         reading = read(model, step)
-    assert reading["layers"] == ["1", "3", "5"]
-    for name, weight in (("1", model[1].weight), ("5", model[5].weight)):
+    assert reading["layers"] == ["fc.0", "fc.1", "fc.2"]
+    for name, weight in (("fc.0", model[1].weight), ("fc.2", model[5].weight)):
         strip = reading["weights"][name]
         assert 4 <= len(strip["steps"]) <= 6 and strip["steps"][-1] == 190
         assert len(base64.b64decode(strip["z"])) == len(strip["steps"]) * 16
@@ -69,7 +69,7 @@ def test_histogram_range_doubles_without_losing_counts():
     with torch.no_grad():
         model[1].weight.mul_(10)
     reading = read(model, 10)
-    strip = reading["weights"]["1"]
+    strip = reading["weights"]["fc.0"]
     z = np.frombuffer(base64.b64decode(strip["z"]), dtype=np.uint8).reshape(2, 16)
     assert strip["hi"] >= model[1].weight.abs().max().item()
     assert z[0, :4].sum() == 0 and z[0, -4:].sum() == 0  # the old column now sits in the middle half
@@ -78,7 +78,7 @@ def test_histogram_range_doubles_without_losing_counts():
 def test_feature_maps_are_the_conv_outputs():
     read, model = reader(CASES[1], "feature_maps", sample=3)
     first = read(model, 0)
-    assert [layer["name"] for layer in first["layers"]] == ["0", "3", "6"]
+    assert [layer["name"] for layer in first["layers"]] == ["conv.0", "conv.1", "conv.2"]
     assert [(m["n"], m["h"], m["w"]) for m in first["layers"]] == [(16, 16, 16), (32, 8, 8), (32, 4, 4)]
     assert (first["kernels"]["n"], first["kernels"]["h"], first["kernels"]["w"]) == (16, 3, 3)
     _, ctx, _ = setup(CASES[1])

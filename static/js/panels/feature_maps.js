@@ -26,6 +26,11 @@
     return box.querySelector(".maps-grid");
   }
 
+  // a 1-D layer's rows are ROW_PX tall, the whole heat map at most MAX_ROWS_PX: 25 channels take 150 px, 400
+  // kernels 240 px (rows thinner than a pixel are averaged by the browser; hover names the channel)
+  const ROW_PX = 6;
+  const MAX_ROWS_PX = 240;
+
   // 2-D maps: one small canvas each; 1-D maps: one canvas per layer, a row per channel
   function drawMaps(P, grid, atlas, maps, colormap) {
     const rows = atlas.h === 1;
@@ -35,7 +40,10 @@
     if (rows) {
       const values = new Float32Array(maps.length * atlas.w);
       maps.forEach((m, i) => values.set(m, i * atlas.w));
-      P.paint(grid.children[0], values, atlas.w, maps.length, 0, 1, colormap);
+      const canvas = grid.children[0];
+      P.paint(canvas, values, atlas.w, maps.length, 0, 1, colormap);
+      canvas.style.height = `${Math.min(MAX_ROWS_PX, ROW_PX * maps.length)}px`;
+      canvas.title = `${maps.length} channels (rows) × ${atlas.w} positions`;
     } else {
       maps.forEach((m, i) => {
         grid.children[i].title = `channel ${i}`;
