@@ -106,9 +106,14 @@ def runs_page(request: Request, store: StoreDep, where: Annotated[RunFilter, Que
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run: RunDep, settings: SettingsDep, fragment: str | None = None):
+def run_page(request: Request, run: RunDep, store: StoreDep, settings: SettingsDep, fragment: str | None = None):
     finetune = {**run.config, "start_from": {"run": run.id, "mode": "finetune", "freeze": []}}
+    waiting = run.status == RunStatus.QUEUED
+    # a queued run says how many queued before it, instead of showing empty axes
+    queued = store.list_runs(RunFilter(status=RunStatus.QUEUED)) if waiting else []
+    ahead = sum(1 for r in queued if r.created < run.created)
     context = {"run": public(run), "terminal": run.status in TERMINAL, "shared": encode_config(run.config),
+               "waiting": waiting, "ahead": ahead,
                "task": task_of(run.config),
                "finetune": encode_config(finetune),
                "checkpoints": checkpoint.steps_on_disk(settings.checkpoint_root, run.id)}

@@ -75,9 +75,10 @@
   const MAX_DRAWN = 1200; // points drawn per series: about two a pixel of a chart's width
   const MIN_GAP_MS = 250; // a live chart redraws at most 4 times a second, however fast points arrive
 
-  // more than a few names make a horizontal legend wrap over the title: put it under the plot, growing the chart
+  // a legend beside the title overlaps it as soon as either is long (a val note, a member's name): every legend
+  // goes under the plot, growing the chart by its rows
   function legendBelow(layout, names, width = 400) {
-    if (names.length <= 3) return layout;
+    if (!names.length) return layout;
     // rows of the legend: entries (~6 px a character and 40 px of symbol) packed into the chart's width
     let rows = 1, used = 0;
     for (const name of names) {

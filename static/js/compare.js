@@ -1,6 +1,7 @@
 // Overlay of several runs: one chart per metric, one colour per run; live members keep streaming.
 import { setBadge, statuses } from "./api.js";
 import { RunStream } from "./stream.js";
+import { MemberGradients } from "./member_gradients.js";
 
 const C = window.Curves;
 const LOG = { lr: true, grad_norm: true };
@@ -39,8 +40,13 @@ document.addEventListener("DOMContentLoaded", async () => {
   const histories = await Promise.all(members.map(async (id) =>
     (await fetch(`/api/runs/${id}/history?max_points=${Math.min(2000, points)}`)).json()));
   const { active } = await statuses();
+  // one gradient panel per member: a race's members carry the same per-layer norms as a single run
+  const panels = Object.fromEntries(members.map((id) => [id, new MemberGradients(document.getElementById("member-gradients"),
+    { id, name: names[id], colour: colour[id], unit: Number(root.dataset.evalEvery) || 0 })]));
+  document.addEventListener("descent:member-metrics", (e) => panels[e.detail.id].append(e.detail.metrics));
   members.forEach((id, i) => {
     const history = histories[i];
+    panels[id].setHistory(history.series);
     for (const [metric, chart] of Object.entries(charts)) {
       const series = history.series[metric];
       if (series) chart.get(id).data = series;

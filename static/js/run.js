@@ -94,7 +94,17 @@ class RunView {
     this.root.dataset.valNote = note;
   }
 
+  // a queued run's page showed "waiting for a worker" instead of empty axes; the charts appear once it starts
+  stopWaiting() {
+    document.getElementById("run-waiting")?.remove();
+    const charts = document.getElementById("run-charts");
+    if (!charts.hidden) return;
+    charts.hidden = false;
+    Object.values(this.charts).forEach((chart) => chart.redraw());
+  }
+
   onMetrics(m) {
+    this.stopWaiting();
     if ("val_samples" in m.values) this.noteSamples(m.values.val_samples);
     for (const chart of Object.values(this.charts)) {
       for (const series of chart.series) {
@@ -117,6 +127,8 @@ class RunView {
 
   onStatus(s) {
     setBadge(document.getElementById("run-status"), s.status);
+    const waiting = document.getElementById("run-waiting");
+    if (waiting && s.status !== waiting.dataset.status) this.stopWaiting();
     const device = document.getElementById("run-device");
     if (s.device && device) device.textContent = s.device;
     if (s.total_steps) this.total = s.total_steps;

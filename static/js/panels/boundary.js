@@ -40,9 +40,9 @@
       }
       Plotly.react(div, traces, {
         title: { text: `decision boundary · step ${window.Curves.number(step)}`, font: { size: 14 }, x: 0.02, xanchor: "left" },
-        margin: { l: 44, r: 12, t: 36, b: 40 }, height: 340, paper_bgcolor: "rgba(0,0,0,0)",
+        margin: { l: 44, r: 12, t: 36, b: 64 }, height: 364, paper_bgcolor: "rgba(0,0,0,0)",
         xaxis: { title: { text: "x₁" } }, yaxis: { title: { text: "x₂" }, scaleanchor: "x" },
-        legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
+        legend: { orientation: "h", x: 0, xanchor: "left", yref: "container", y: 0, yanchor: "bottom" },
       }, window.Curves.PLOT_CONFIG);
     };
   });

@@ -108,9 +108,10 @@
     return node;
   }
 
+  // the legend under the plot (in the bottom margin), never beside the title where a long one overlaps it
   const LAYOUT = {
-    margin: { l: 50, r: 10, t: 30, b: 36 }, height: 230, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff",
-    legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom", font: { size: 10 } },
+    margin: { l: 50, r: 10, t: 30, b: 60 }, height: 250, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff",
+    legend: { orientation: "h", x: 0, xanchor: "left", yref: "container", y: 0, yanchor: "bottom", font: { size: 10 } },
   };
   function layout(title, extra = {}) {
     return { ...LAYOUT, title: { text: title, font: { size: 13 }, x: 0.02, xanchor: "left" }, ...extra };
