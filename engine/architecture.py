@@ -14,6 +14,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from engine.config import Plan
+from engine.diagram import structure
 from engine.losses import losses
 
 
@@ -134,4 +135,5 @@ def layer_table(plan: Plan) -> dict[str, Any]:
         "parameters": sum(p.numel() for p in model.parameters()),
         "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "flops": sum(row["flops"] for row in rows), "macs": sum(row["macs"] for row in rows),
+        "structure": structure(model, plan),  # residuals, branches, loops: how the diagram joins the rows
     }

@@ -42,6 +42,11 @@ class InceptionBlock(nn.Module):
             nn.Sequential(pool_cls("max", rank)(3, stride=1, padding=1), unit(c_in, width, 1)),
         ])
 
+    def diagram_parts(self) -> list[dict]:
+        """For the drawing (engine/diagram.py): the four branches side by side, joined by concatenation."""
+        return [{"kind": "branches", "branches": [f"branches.{i}" for i in range(len(self.branches))],
+                 "label": "concat"}]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.cat([branch(x) for branch in self.branches], dim=1)
 

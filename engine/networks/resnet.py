@@ -44,6 +44,10 @@ class BasicBlock(nn.Module):
                 conv_cls(rank)(c_in, c_out, 1, stride, bias=False), norm_cls(rank)(c_out)
             ) if changes else nn.Identity()
 
+    def diagram_parts(self) -> list[dict]:
+        """For the drawing (engine/diagram.py): the body with its shortcut beside it; none with skips off."""
+        return [{"kind": "residual", "body": ["body"], "shortcut": ["shortcut"]}] if self.shortcut is not None else []
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.body(x)
         if self.shortcut is not None:

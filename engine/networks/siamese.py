@@ -28,7 +28,7 @@ class SiameseParams(Params):
 
 @networks.add(
     "siamese", SiameseParams, "Siamese embedding net: the same weights embed every input; pair with triplet loss",
-    accepts=["points", "image", "signal"], batchable=True, suggested_loss="triplet",
+    accepts=["points", "image", "signal"], batchable=True, suggested_loss="triplet", shared_weights=True,
     formula=r"d(a, b) = \|f_\theta(a) - f_\theta(b)\|^2,\ \text{one } \theta \text{ for every input}",
 )
 def siamese(params: SiameseParams, info: DataInfo, out_features: int) -> nn.Module:

@@ -52,6 +52,11 @@ class EncoderLayer(nn.Module):
         self.keep_attention = False  # on only inside Transformer.attention_maps
         self.attention: torch.Tensor | None = None
 
+    def diagram_parts(self) -> list[dict]:
+        """For the drawing (engine/diagram.py): attention and feed-forward, each with its residual path."""
+        return [{"kind": "residual", "body": ["norm1", "attn", "dropout"], "label": "attention"},
+                {"kind": "residual", "body": ["norm2", "feed_forward"], "label": "feed-forward"}]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.norm1(x)
         out, weights = self.attn(h, h, h, need_weights=self.keep_attention, average_attn_weights=False)
@@ -75,6 +80,10 @@ class Transformer(nn.Module):
         )
         self.norm = nn.LayerNorm(params.d_model)
         self.head = nn.Linear(params.d_model, out_features)
+
+    def diagram_parts(self) -> list[dict]:
+        """For the drawing (engine/diagram.py): the position table is added to the embedded tokens."""
+        return [{"kind": "added", "rows": ["position"], "to": "embed"}]
 
     @torch.no_grad()
     def attention_maps(self, x: torch.Tensor) -> torch.Tensor:
