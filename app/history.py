@@ -16,6 +16,7 @@ class History:
     def __init__(self) -> None:
         self.columns: dict[str, dict[str, list]] = {}  # metric -> step, epoch, time, value
         self.probes: dict[str, dict[str, Any]] = {}
+        self.steers: list[dict[str, Any]] = []  # settings changed mid-flight: a marker on every chart
         self.last_seq = 0
         self.points = 0
 
@@ -29,6 +30,8 @@ class History:
                 column["epoch"].append(payload["epoch"])
                 column["time"].append(payload["time"])
                 column["value"].append(value)
+        elif kind == "steer":
+            self.steers.append(payload)
         elif kind == "probe":
             # fields sent once (the data set's points) stay under the later readings
             earlier = self.probes.get(payload["name"], {}).get("data", {})
@@ -47,7 +50,8 @@ class History:
             values = np.array([np.nan if v is None else v for v in column["value"]], dtype=np.float64)
             keep = minmax_indices(values, max_points)
             series[name] = {key: [column[key][i] for i in keep] for key in ("step", "epoch", "time", "value")}
-        return {"last_event_id": self.last_seq, "points": self.points, "series": series, "probes": self.probes}
+        return {"last_event_id": self.last_seq, "points": self.points, "series": series, "probes": self.probes,
+                "steers": self.steers}
 
 
 def thin(view: dict[str, Any], max_points: int) -> dict[str, Any]:

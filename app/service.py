@@ -10,6 +10,7 @@ import shutil
 import threading
 
 from fastapi import HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from app.executor import Executor
@@ -17,8 +18,10 @@ from app.runs import RunManager
 from app.settings import Settings
 from app.store import TERMINAL, RunRow, Store
 from app.work import Launch, Work
-from engine import checkpoint
+from engine import checkpoint, steering
+from engine.optimizers import optimizers
 from engine.status import RunStatus
+from engine.steering import SteerValues
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,24 @@ class RunService:
                                      "controls")
         if not self.executor.control(run.id, action):
             raise HTTPException(409, f"run '{run.id}' has ended (no worker holds it); its end is being stored")
+
+    def steer(self, run: RunRow, request: SteerValues) -> dict[str, float]:
+        """Check the values against the run's optimizer (422 naming the field), then hand them to its job."""
+        if run.status not in (RunStatus.RUNNING, RunStatus.PAUSED):
+            raise HTTPException(409, f"run '{run.id}' is {run.status}; only a running or paused run can be steered")
+        name, params = run.config["optimizer"]["name"], run.config["optimizer"].get("params", {})
+        errors = steering.check([request], name, optimizers[name].params.model_validate(params), ("body",),
+                                indexed=False)
+        if errors:
+            raise RequestValidationError(errors)
+        values = {k: float(v) for k, v in request.values().items()}
+        try:
+            held = self.executor.steer(run.id, values)
+        except ValueError as exc:
+            raise HTTPException(409, str(exc)) from None
+        if not held:
+            raise HTTPException(409, f"run '{run.id}' has ended (no worker holds it); its end is being stored")
+        return values
 
     def delete(self, run: RunRow) -> None:
         """Delete it with its events and checkpoints, stopping it if it is active."""

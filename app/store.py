@@ -237,6 +237,12 @@ class Store:
             query = select(EventRow).where(EventRow.run_id == run_id, EventRow.seq > after).order_by(EventRow.seq)
             return list(s.scalars(query))
 
+    def steers(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's `steer` events ({step, values}), in order: what its export and its continuation replay."""
+        with self.session() as s:
+            query = select(EventRow.data).where(EventRow.run_id == run_id, EventRow.kind == "steer")
+            return [json.loads(d) for d in s.scalars(query.order_by(EventRow.seq))]
+
     def metrics(self, run_id: str) -> list[dict[str, Any]]:
         with self.session() as s:
             query = select(EventRow.data).where(EventRow.run_id == run_id, EventRow.kind == "metrics")

@@ -9,6 +9,7 @@ from typing import Any, Literal
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from engine import steering
 from engine.datasets import DataInfo, data_info, datasets, split_sizes
 from engine.inits import initializers
 from engine.losses import losses
@@ -19,6 +20,7 @@ from engine.probes import probes
 from engine.registry import Params, Registry
 from engine.regularizers import regularizers
 from engine.schedules import schedules
+from engine.steering import SteerSpec
 from engine.tricks import AUGMENT_KINDS, Augmentation, EarlyStopping
 
 DEFAULT_STEPS = 500
@@ -67,6 +69,10 @@ class TrainSettings(BaseModel):
     augment: Augmentation | None = Field(None, description="random flips, shifts and noise on training batches")
     checkpoint_every: int = Field(
         0, ge=0, le=10_000_000, description="save weights every this many steps (and at the end); 0 = 10 per run"
+    )
+    steers: list[SteerSpec] = Field(
+        default_factory=list, max_length=1000, description="lr, momentum, weight_decay or probes changed at a step "
+        "(a steered run's continuation and export carry its steers here)",
     )
 
     @model_validator(mode="after")
@@ -235,6 +241,8 @@ def resolve(config: RunConfig) -> Plan:
             if not probes[spec.name].meta["applies"](info):
                 errors.append(_error(("probes", i, "name"), f"probe '{spec.name}' does not apply to this data set"))
             probe_params.append((spec.name, result))
+    if "optimizer" in parsed:
+        errors += steering.check(config.train.steers, names["optimizer"], parsed["optimizer"], ("train", "steers"))
     if errors:
         raise ConfigError(errors)
     return Plan(config, names, parsed, info, n_train, batch_size, total_steps, probe_params)

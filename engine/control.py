@@ -10,7 +10,7 @@ import enum
 import math
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from engine.events import Status
 
@@ -37,6 +37,43 @@ def steer(action: str, state: SharedInt, tokens: SharedInt) -> None:
         state.value = {"pause": PAUSE, "resume": RUN, "stop": STOP}[action]
 
 
+class Steering:
+    """Values the owner of a job sets while it trains (lr, momentum, weight_decay, probes; engine/steering.py).
+
+    Slot 0 counts the owner's writes; slot i+1 holds KNOBS[i] (NaN: never set). The owner writes the values, then
+    the count; the trainer reads the count once per step (a shared double, like `state`) and the values only when
+    it moved. Two writes between steps merge: the later value of a knob wins.
+    """
+
+    KNOBS = ("lr", "momentum", "weight_decay", "probes")
+
+    def __init__(self, slots: Any = None):
+        self.slots = [0.0] + [math.nan] * len(self.KNOBS) if slots is None else slots
+        self.seen = self.slots[0]
+        self.taken: dict[str, float] = {}
+
+    def write(self, values: dict[str, float]) -> None:
+        for key, value in values.items():
+            self.slots[1 + self.KNOBS.index(key)] = float(value)
+        self.slots[0] += 1
+
+    def clear(self) -> None:
+        """For the next job: nothing set, nothing taken."""
+        for i in range(len(self.slots)):
+            self.slots[i] = 0.0 if i == 0 else math.nan
+
+    def take(self) -> dict[str, float] | None:
+        """The knobs written since the last take whose value differs from what was taken then; None if no write."""
+        count = self.slots[0]
+        if count == self.seen:
+            return None
+        self.seen = count
+        values = {key: self.slots[1 + i] for i, key in enumerate(self.KNOBS)}
+        fresh = {k: v for k, v in values.items() if not math.isnan(v) and self.taken.get(k) != v}
+        self.taken.update(fresh)
+        return fresh or None
+
+
 class Action(enum.Enum):
     CONTINUE = "continue"
     SINGLE_STEP = "single_step"  # run one step, then log it so the person sees what it did
@@ -46,7 +83,7 @@ class Action(enum.Enum):
 class Control:
     def __init__(
         self, state: SharedInt | None = None, tokens: SharedInt | None = None, poll_s: float = 0.02,
-        max_seconds: float | None = None,
+        max_seconds: float | None = None, steering: Steering | None = None,
     ):
         # note: not `state or Value()`: a ctypes int holding 0 is falsy
         self.state = Value(RUN) if state is None else state
@@ -56,6 +93,7 @@ class Control:
         self.max_seconds = max_seconds
         self.deadline = time.monotonic() + max_seconds if max_seconds else math.inf
         self.reason = ""  # why the run was told to stop, when the owner did not say
+        self.steering = steering or Steering()
 
     def checkpoint(self, emit: Callable[[Status], None]) -> Action:
         state = self.state.value

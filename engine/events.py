@@ -31,13 +31,21 @@ class Status:
 
 
 @dataclass
+class Steer:
+    """Settings changed mid-flight (engine/steering.py), in force from the step after `step`."""
+
+    step: int
+    values: dict[str, Any]
+
+
+@dataclass
 class Done:
     status: str
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-Event = Metrics | Probe | Status | Done
-KINDS = {Metrics: "metrics", Probe: "probe", Status: "status", Done: "done"}
+Event = Metrics | Probe | Status | Steer | Done
+KINDS = {Metrics: "metrics", Probe: "probe", Status: "status", Steer: "steer", Done: "done"}
 
 
 def finite(value: Any) -> Any:

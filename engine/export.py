@@ -44,6 +44,7 @@ REPRODUCED = {
     "early_stopping",
     "clip_grad_norm",
     "clip_grad_value",
+    "steers",
 }
 
 
@@ -136,8 +137,20 @@ def _build(plan: Plan) -> dict[str, str]:
         "DETERMINISTIC": repr(settings.deterministic),
         "OPTIMIZER": _optimizer_code(optimizer, model, plan.names["optimizer"]),
         "PENALTY": _penalty_code(plan, model),
+        # the optimizer's knobs by step; a probe switch changes nothing the script computes
+        "STEERS": repr(_steers(settings)),
         "BLOBS": _blobs({"data": buffer.getvalue(), "model": model_bytes, "losses": loss_bytes, "predict": predict}),
     }
+
+
+def _steers(settings: TrainSettings) -> dict[int, dict[str, float]]:
+    """The optimizer's knobs by step (two steers at one step merged, the later winning, as the trainer applies them)."""
+    by_step: dict[int, dict[str, float]] = {}
+    for spec in settings.steers:
+        knobs = {k: v for k, v in spec.values().items() if k != "probes"}
+        if knobs:
+            by_step.setdefault(spec.step, {}).update(knobs)
+    return by_step
 
 
 @torch.no_grad()

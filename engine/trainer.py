@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from engine import checkpoint, datasets, devices, fit
+from engine import checkpoint, datasets, devices, fit, steering
 from engine.batched import Batched
 from engine.batching import groups
 from engine.config import Plan, RunConfig, resolve
@@ -281,6 +281,7 @@ def train_job(job: Job) -> list[Done]:
             for run in list(job.live):
                 end(job, run, "stopped", job.control.reason or f"stopped at step {job.step}")
             break
+        steering.apply_due(job)
         train_step(job, action)
         if job.due:
             log_point(job)

@@ -135,6 +135,11 @@ class Executor(Protocol):
         the steps asked for); resume undoes that.
         """
 
+    def steer(self, run_id: str, values: dict[str, float]) -> bool:
+        """Hand checked steering values (engine/steering.py) to the job training `run_id`; they apply before its
+        next step. False when no worker trains the run (queued, ended); ValueError when the run cannot be steered
+        alone (a race member: its members share one job) or this executor cannot steer."""
+
     def queued(self) -> int:
         """Runs waiting for a worker (a race counts each member): what the queue limit is checked against."""
 

@@ -167,6 +167,9 @@ class RayExecutor:
             self._steer(slot, action)
             return True
 
+    def steer(self, run_id: str, values: dict[str, float]) -> bool:
+        raise ValueError("the Ray executor does not steer runs yet; pause, resume, step and stop work")
+
     def _steer(self, slot: Slot, action: str) -> None:
         steer(action, slot.state, slot.tokens)
         if slot.actor is not None:  # a waiting job takes its state along when it starts

@@ -16,7 +16,7 @@ from typing import Any
 
 from app.executor import ACTIONS, Job, OnEvents, OnReleased, deliver, ending
 from app.executor.worker import IDLE, LEFT, POISONED, READY, worker_main
-from engine.control import PAUSE, RUN, STOP, steer
+from engine.control import PAUSE, RUN, STOP, Steering, steer
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 1000
@@ -29,6 +29,7 @@ class Worker:
     inbox: Any
     state: Any
     tokens: Any
+    steering: Any  # shared doubles: what engine.control.Steering reads in the worker
     run_ids: list[str] = field(default_factory=list)  # the job in hand: one run, or every member of a race
     ready: bool = False
     device: dict[str, Any] = field(default_factory=dict)  # {"device", "name"} as the worker reported it
@@ -110,13 +111,15 @@ class WorkerPool:
     def _spawn(self, index: int) -> Worker:
         inbox = self.ctx.Queue()
         state, tokens = self.ctx.RawValue("i", RUN), self.ctx.RawValue("q", 0)
+        steering = self.ctx.RawArray("d", 1 + len(Steering.KNOBS))
         process = self.ctx.Process(
             target=worker_main,
-            args=(index, inbox, self.outbox, state, tokens, self.threads, self.data_dir, self.gpu_memory_fraction),
+            args=(index, inbox, self.outbox, state, tokens, self.threads, self.data_dir, self.gpu_memory_fraction,
+                  steering),
             name=f"descent-worker-{index}", daemon=True,
         )
         process.start()
-        return Worker(index, process, inbox, state, tokens)
+        return Worker(index, process, inbox, state, tokens, steering)
 
     # -- jobs ------------------------------------------------------------------------------
     def submit(self, job: Job) -> None:
@@ -156,6 +159,16 @@ class WorkerPool:
             steer(action, worker.state, worker.tokens)
             return True
 
+    def steer(self, run_id: str, values: dict[str, float]) -> bool:
+        with self.lock:
+            worker = next((w for w in self.workers if run_id in w.run_ids), None)
+            if worker is None:
+                return False
+            if len(worker.run_ids) > 1:
+                raise ValueError("a race's members train as one job; steer a run trained alone")
+            Steering(worker.steering).write(values)
+            return True
+
     def _dispatch(self) -> None:
         for worker in self.workers:
             if not self.pending:
@@ -164,6 +177,7 @@ class WorkerPool:
                 waiting = self.pending.popleft()
                 worker.tokens.value = waiting.steps
                 worker.state.value = PAUSE if waiting.paused else RUN
+                Steering(worker.steering).clear()
                 worker.run_ids = waiting.job.run_ids
                 worker.inbox.put((worker.run_ids, waiting.job.payload()))
 

@@ -17,7 +17,7 @@ LEFT, POISONED = "__left__", 3
 
 def worker_main(
     index: int, inbox: Any, outbox: Any, state: Any, tokens: Any, threads: int, data_dir: str = "data",
-    memory_fraction: float | None = None,
+    memory_fraction: float | None = None, steering: Any = None,
 ) -> None:
     _die_with_parent()
     import torch
@@ -25,7 +25,7 @@ def worker_main(
     torch.set_num_threads(threads)
     from app.executor import job as jobs
     from engine import devices
-    from engine.control import Control
+    from engine.control import Control, Steering
 
     jobs.configure(data_dir)
     logging.basicConfig(level=os.environ.get("DESCENT_LOG_LEVEL", "WARNING"))
@@ -42,7 +42,8 @@ def worker_main(
         if job is None:
             return
         run_ids, payload = job
-        control = Control(state, tokens, max_seconds=payload.get("max_seconds"))
+        control = Control(state, tokens, max_seconds=payload.get("max_seconds"),
+                          steering=None if steering is None else Steering(steering))
         control.used = 0  # the pool zeroes tokens before handing over a job
         if not jobs.run(run_ids, payload, lambda *event: outbox.put(event), control, data_dir):
             _leave(outbox, index, run_ids[0])

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from fastapi import APIRouter, HTTPException, Response
 
-from app.deps import RunDep, ServiceDep, SettingsDep
+from app.deps import RunDep, ServiceDep, SettingsDep, StoreDep
 from app.openapi import BUSY, CONFLICT
 from app.validation import checkpoint_step
 from app.work import RunCreated
@@ -17,6 +17,7 @@ from app.work.continuation import Continuation, ContinueRequest
 from engine import checkpoint
 from engine.config import RunConfig
 from engine.export import ExportError, standalone_script
+from engine.steering import with_recorded
 
 router = APIRouter(prefix="/api/runs", tags=["checkpoints and exports"])
 
@@ -50,10 +51,10 @@ def download_config(run: RunDep) -> Response:
 
 @router.get("/{run_id}/script", response_class=Response, responses={
     200: {"content": {"text/x-python": {}}, "description": "a Python script"}, **CONFLICT})
-def download_script(run: RunDep) -> Response:
-    """A standalone PyTorch script (torch + the standard library) that reproduces this run."""
+def download_script(run: RunDep, store: StoreDep) -> Response:
+    """A standalone PyTorch script (torch + the standard library) that reproduces this run, its steers included."""
     try:
-        script = standalone_script(RunConfig.model_validate(run.config))
+        script = standalone_script(RunConfig.model_validate(with_recorded(run.config, store.steers(run.id))))
     except ExportError as exc:
         raise HTTPException(409, str(exc)) from None
     return _download(script, f"descent-run-{run.id}.py", "text/x-python")

@@ -20,6 +20,7 @@ from engine.config import SECTION_LIST, SECTIONS, Section, StartFrom, TrainSetti
 from engine.datasets import DataInfo, data_info, datasets
 from engine.networks.sizing import defaults_for
 from engine.status import RunStatus
+from engine.steering import optimizer_fields
 
 router = APIRouter(include_in_schema=False)
 RUNS_PAGE = 200  # rows of the runs list; "older runs" opens the next page
@@ -114,7 +115,7 @@ def run_page(request: Request, run: RunDep, store: StoreDep, settings: SettingsD
     ahead = sum(1 for r in queued if r.created < run.created)
     context = {"run": public(run), "terminal": run.status in TERMINAL, "shared": encode_config(run.config),
                "waiting": waiting, "ahead": ahead,
-               "task": task_of(run.config),
+               "task": task_of(run.config), "steerable": optimizer_fields(run.config["optimizer"]["name"]),
                "finetune": encode_config(finetune),
                "checkpoints": checkpoint.steps_on_disk(settings.checkpoint_root, run.id)}
     return render(request, "run.html", context, block="header" if fragment == "header" else None)

@@ -14,6 +14,7 @@ from app.store import RunFilter, public
 from app.work import RunCreated
 from app.work.run import Run
 from engine.config import BODY, RunConfig
+from engine.steering import SteerValues
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 LISTED = ("id", "name", "status", "progress", "created", "tags", "parent")
@@ -69,6 +70,13 @@ def edit_run(run: RunDep, body: RunEdit, store: StoreDep) -> dict[str, Any]:
 def control_run(run: RunDep, body: ControlRequest, service: ServiceDep) -> dict[str, str]:
     service.control(run, body.action)
     return {"id": run.id, "action": body.action}
+
+
+@router.post("/{run_id}/steer", status_code=202, responses=CONFLICT)
+def steer_run(run: RunDep, body: SteerValues, service: ServiceDep) -> dict[str, Any]:
+    """Change lr, momentum, weight_decay or switch probes on a running or paused run, before its next step; the run
+    records a `steer` event. 422 names a value its optimizer refuses; the run goes on as it was."""
+    return {"id": run.id, "values": service.steer(run, body)}
 
 
 @router.delete("/{run_id}", status_code=204)

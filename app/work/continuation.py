@@ -13,6 +13,7 @@ from app.validation import checkpoint_step
 from app.work import Launch
 from app.work.run import Run
 from engine.config import BODY, RunConfig
+from engine.steering import with_recorded
 
 if TYPE_CHECKING:
     from app.service import RunService
@@ -35,9 +36,11 @@ class Continuation:
         total = body.steps or run.total_steps or 0
         if total <= step:
             raise HTTPException(409, f"the new run must go past the checkpoint at step {step}; ask for more steps")
+        # the parent's steers ride along: those before the checkpoint are in its optimizer state, the rest replay
+        parent = with_recorded(run.config, service.store.steers(run.id))
         child = {
-            **run.config, "name": f"{run.name or run.id} (continued from step {step})"[:200],
-            "train": {**run.config["train"], "steps": total, "epochs": None},
+            **parent, "name": f"{run.name or run.id} (continued from step {step})"[:200],
+            "train": {**parent["train"], "steps": total, "epochs": None},
             "start_from": {"run": run.id, "step": step, "mode": "continue", "freeze": []},
         }
         return Run(RunConfig.model_validate(child)).plan(service)

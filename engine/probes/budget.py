@@ -20,18 +20,19 @@ class ProbeSet:
         # the readers split the share between them, however many there are (a share of 1 is no limit at all)
         each = share if share >= 1.0 else share / max(1, len(self.runners))
         self.cadences = [Cadence(runner.every, each) for runner in self.runners]
+        self.on = True  # a steer can switch every probe off and on again (engine/steering.py)
 
     def on_train_batch_start(self, model: nn.Module) -> None:
-        for watch in self.watches:
+        for watch in self.watches if self.on else ():
             watch.on_train_batch_start(model)  # keeps the weights to measure this step's update
 
     def on_before_optimizer_step(self, model: nn.Module) -> None:
-        for watch in self.watches:
+        for watch in self.watches if self.on else ():
             watch.on_before_optimizer_step(model)
 
     def metrics(self, model: nn.Module) -> dict[str, float | None]:
         values: dict[str, float | None] = {}
-        for watch in self.watches:
+        for watch in self.watches if self.on else ():
             values.update(watch.metrics(model))
         return values
 
@@ -39,6 +40,8 @@ class ProbeSet:
              emit: Callable[[Event], None]) -> None:
         """Emit the readings due at `step` (all of them at the first and last points). `step_seconds` is this
         run's mean training time a step so far (0 = not known yet), what the readings are priced against."""
+        if not self.on:
+            return
         for runner, cadence in zip(self.runners, self.cadences, strict=True):
             if step_seconds:
                 cadence.spent(0.0, step_seconds)  # prices the first reading, taken before any step was timed

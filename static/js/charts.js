@@ -217,6 +217,9 @@
       const traces = this.traces();
       const names = traces.filter((t) => t.showlegend !== false).map((t) => t.name);
       if (this.legend) legendBelow(layout, names, this.div.clientWidth || 400);
+      // marked moments ({step, epoch, time, label}: a steer, static/js/steer.js) are dotted lines on every chart
+      if (options.markers) layout.shapes = options.markers.map((m) => ({ type: "line", x0: m[options.x], x1: m[options.x],
+        yref: "paper", y0: 0, y1: 1, line: { color: "#7c3aed", width: 1.5, dash: "dot" }, name: m.label }));
       Plotly.react(this.div, traces, layout, PLOT_CONFIG);
     }
 

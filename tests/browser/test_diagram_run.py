@@ -36,7 +36,7 @@ def test_the_sigmoid_mlp_fades_from_the_last_layer_to_the_first(page, live_serve
         assert math.isclose(grad, history[f"grad_norm/{2 * i + 1}"]["value"][-1], rel_tol=1e-6)
     assert grads[0] < grads[-1] / 10  # vanished by more than a decade over eight sigmoids
     assert tints[0] < 0.2 and tints[-1] > 0.8  # pale at the input, deep at the output
-    assert sum(b >= a for a, b in zip(tints, tints[1:])) >= 6  # a fade, not noise
+    assert sum(b >= a for a, b in zip(tints, tints[1:], strict=False)) >= 6  # a fade, not noise
     fills = linear.evaluate_all("ns => ns.map(n => n.querySelector('rect.box').style.fill)")
     assert fills[0] != fills[-1]
     expect(page.locator(".diagram-legend")).to_contain_text("gradient norm")
