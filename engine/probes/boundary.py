@@ -22,6 +22,20 @@ def _is_2d_classification(info) -> bool:
     return info.kind == "points" and info.task == "classification"
 
 
+def plane(data, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """An n×n grid over the training points' box (10% margin) in their original coordinates: (xs, ys, the grid
+    z-scored as the model sees its inputs, (n·n, 2) row by row from the lowest y)."""
+    raw_train = data.x_train * data.std + data.mean
+    low, high = raw_train.min(0).values, raw_train.max(0).values
+    pad = 0.1 * (high - low)
+    low, high = low - pad, high + pad
+    xs = torch.linspace(float(low[0]), float(high[0]), n)
+    ys = torch.linspace(float(low[1]), float(high[1]), n)
+    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+    grid = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1).to(data.x_train.device)
+    return xs, ys, (grid - data.mean) / data.std
+
+
 @probes.add(
     "decision_boundary", BoundaryParams, "the classifier's regions over the plane, redrawn as it trains",
     applies=_is_2d_classification, default=True,
@@ -30,16 +44,9 @@ def _is_2d_classification(info) -> bool:
 def decision_boundary(params: BoundaryParams, ctx: ProbeContext):
     data = ctx.data
     # the grid lives in the original coordinates; the model sees them z-scored like its inputs
-    raw_train = data.x_train * data.std + data.mean
-    low, high = raw_train.min(0).values, raw_train.max(0).values
-    pad = 0.1 * (high - low)
-    low, high = low - pad, high + pad
     n = params.resolution
-    xs = torch.linspace(float(low[0]), float(high[0]), n)
-    ys = torch.linspace(float(low[1]), float(high[1]), n)
-    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
-    grid = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1).to(data.x_train.device)
-    grid_in = (grid - data.mean) / data.std
+    xs, ys, grid_in = plane(data, n)
+    raw_train = data.x_train * data.std + data.mean
     n_classes = data.info.n_classes
     shown = raw_train[:1000]
     points = {

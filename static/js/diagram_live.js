@@ -1,5 +1,7 @@
 // A run's diagram while it trains: each node tinted by its layer's gradient norm (log scale, one legend), from
 // the run's history first and then from every logged point the page receives.
+import { NeuronView, showMaps } from "./diagram_pictures.js";
+
 const PALE = [255, 247, 236]; // a layer whose gradient is the smallest of the network at this point
 const DEEP = [179, 0, 0]; // the largest
 const PREFIX = "grad_norm/";
@@ -84,11 +86,43 @@ function lastPoint(history) {
   return { step, values };
 }
 
+// a probe's readings reach `handler` too, beside the panel that already listens for them (run.js keeps one each)
+function listen(name, handler) {
+  const view = window.descentRun;
+  if (!view) return;
+  const before = view.probes[name];
+  view.probes[name] = (step, data) => {
+    if (before) before(step, data);
+    handler(data);
+  };
+}
+
 export async function attach(host, root, architecture) {
   const tint = new GradientTint(host);
+  const neurons = new NeuronView(host);
+  const detail = document.createElement("div");
+  detail.id = "diagram-detail";
+  detail.className = "diagram-detail";
+  detail.hidden = true;
+  host.after(detail);
+  let maps = null; // the latest feature_maps reading
   document.addEventListener("descent:metrics", (event) => tint.update(event.detail.step, event.detail.values));
+  listen("neurons", (data) => neurons.update(data));
+  listen("feature_maps", (data) => {
+    maps = data.layers && data.layers.length ? data : maps;
+    if (!detail.hidden && detail.dataset.layer) showMaps(detail, maps, detail.dataset.layer);
+  });
+  host.addEventListener("click", (event) => {
+    const node = event.target.closest("[data-layer]");
+    if (!node || !/Conv/.test(node.dataset.type)) return;
+    detail.dataset.layer = node.dataset.layer;
+    showMaps(detail, maps, node.dataset.layer);
+  });
   const history = await (await fetch(`/api/runs/${root.dataset.run}/history?max_points=50`)).json();
   const { step, values } = lastPoint(history);
   tint.update(step, values);
-  return { tint, architecture };
+  const probes = history.probes || {};
+  if (probes.neurons && !host.dataset.neuronStep) neurons.update(probes.neurons.data);
+  if (probes.feature_maps && !maps) maps = probes.feature_maps.data;
+  return { tint, neurons, architecture };
 }
