@@ -43,6 +43,7 @@ export class GradientTint {
   /** Tint from one logged point's values ({"grad_norm/<layer>": number}); a node's norm joins its tensors'. */
   update(step, values) {
     if (step < this.step) return; // the history read at start is older than a live point already drawn
+    const began = performance.now();
     const squares = new Map();
     for (const [key, value] of Object.entries(values)) {
       if (!key.startsWith(PREFIX) || value === null || !(value >= 0)) continue;
@@ -71,6 +72,7 @@ export class GradientTint {
     box.querySelector("[data-legend=min]").textContent = exponent(10 ** low);
     box.querySelector("[data-legend=max]").textContent = exponent(10 ** high);
     box.querySelector("[data-legend=step]").textContent = `step ${step}`;
+    performance.measure("diagram:tint", { start: began });
   }
 }
 

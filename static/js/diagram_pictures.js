@@ -51,6 +51,7 @@ export class NeuronView {
   update(reading) {
     const svg = this.host.querySelector("svg.network");
     if (!svg || !reading || !reading.layers) return;
+    const began = performance.now();
     const layers = reading.layers.filter((l) => svg.querySelector(`[data-layer="${CSS.escape(l.name)}"]`));
     const key = layers.map((l) => `${l.name}:${l.units}`).join(",");
     if (this.drawn !== key) this.build(svg, layers, reading);
@@ -60,6 +61,7 @@ export class NeuronView {
     }
     this.weights(svg, layers, reading.weights || {});
     this.host.dataset.neuronStep = String(reading.step);
+    performance.measure("diagram:neurons", { start: began }); // bench/page_load.py reads what a redraw costs
   }
 
   build(svg, layers, reading) {
