@@ -16,6 +16,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from engine.config import Plan
 from engine.diagram import structure
 from engine.losses import losses
+from engine.probes.layers import module_names
 
 
 def _model(plan: Plan) -> nn.Module:
@@ -136,4 +137,5 @@ def layer_table(plan: Plan) -> dict[str, Any]:
         "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "flops": sum(row["flops"] for row in rows), "macs": sum(row["macs"] for row in rows),
         "structure": structure(model, plan),  # residuals, branches, loops: how the diagram joins the rows
+        "names": module_names(model),  # "1" → "fc.0": what the probes call a flat Sequential's layers
     }

@@ -14,6 +14,7 @@ from torch import nn
 from engine.probes import ProbeContext, ProbeParams, probes
 from engine.probes.boundary import plane
 from engine.probes.common import run_with_hooks
+from engine.probes.layers import module_names
 from engine.probes.png import atlas, round_sig
 
 
@@ -23,7 +24,10 @@ class NeuronParams(ProbeParams):
 
 
 def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    return [(name, m) for name, m in model.named_modules() if name and not any(True for _ in m.children())]
+    """Every module without children, named as the other probes name it ("fc.0", not a Sequential's "1")."""
+    names = module_names(model)
+    return [(names.get(name, name), m) for name, m in model.named_modules()
+            if name and not any(True for _ in m.children())]
 
 
 @probes.add(
@@ -48,7 +52,7 @@ def neurons(params: NeuronParams, ctx: ProbeContext):
         # flipped: an image's first row is the plane's top (the largest x₂)
         layers = [{"name": name, "units": out.shape[1], **atlas(out.T.reshape(-1, n, n).flip(1))}
                   for name, out in outputs.items()]
-        modules = dict(model.named_modules())
+        modules = dict(_leaves(model))
         weights = {name: [[round_sig(w, 3) for w in row] for row in modules[name].weight.detach().cpu().tolist()]
                    for name in outputs if isinstance(modules[name], nn.Linear)}
         return {"step": step, "n": n, "extent": extent, "layers": layers, "weights": weights}

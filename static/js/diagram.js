@@ -29,7 +29,7 @@ function place(plan, top, raised) {
   return { x, y };
 }
 
-function nodeMarkup(node, at, twin = false) {
+function nodeMarkup(node, at, twin = false, shown = {}) {
   const { row } = node;
   const x = at.x(node.col);
   const y = at.y(node.lane);
@@ -46,7 +46,8 @@ function nodeMarkup(node, at, twin = false) {
       `<text class="shape" x="${x + 8}" y="${y + 33}">${escape(shapeText(node.shape))}</text></g>`;
   }
   const attrs = twin ? `class="node twin kind-${kindOf(row.type)}"`
-    : `class="node kind-${kindOf(row.type)}" data-layer="${escape(row.name)}" data-type="${escape(row.type)}" tabindex="0"`;
+    : `class="node kind-${kindOf(row.type)}" data-layer="${escape(row.name)}" data-type="${escape(row.type)}" tabindex="0"` +
+      (shown[row.name] ? ` data-shown="${escape(shown[row.name])}"` : "");
   const params = row.parameters ? ` · ${compact(row.parameters)}` : "";
   return `<g ${attrs}><title>${escape(row.name)}: ${escape(row.type)} → ${escape(shapeText(row.output_shape))}` +
     `${row.parameters ? ", " + row.parameters + " parameters" : ""}</title>` +
@@ -95,6 +96,12 @@ function loopMarkup(node, at) {
     `<text x="${x}" y="${y - RAISE + 8}">${escape(node.loop)}</text><title>the hidden state feeds back at every time step</title></g>`;
 }
 
+/** The node of a layer named by its module path ("3") or as the probes name it ("fc.1"). */
+export function nodeOf(host, name) {
+  const quoted = CSS.escape(name);
+  return host.querySelector(`[data-layer="${quoted}"]`) || host.querySelector(`[data-shown="${quoted}"]`);
+}
+
 /** Draw `architecture` (a plan's architecture: layers and structure) into `host`; returns the layout. */
 export function drawDiagram(host, architecture) {
   const started = performance.now();
@@ -115,7 +122,7 @@ export function drawDiagram(host, architecture) {
   plan.arcs.forEach((arc) => parts.push(arcMarkup(arc, byId, at)));
   plan.nodes.filter((n) => n.loop).forEach((n) => parts.push(loopMarkup(n, at)));
   if (plan.twins) byId.get("input").label = plan.twins[0];
-  plan.nodes.forEach((n) => parts.push(nodeMarkup(n, at)));
+  plan.nodes.forEach((n) => parts.push(nodeMarkup(n, at, false, architecture.names || {})));
   if (plan.twins) {
     // the same network again for each other input: its twins hold no weights of their own
     for (let copy = 1; copy < copies; copy++) {

@@ -10,7 +10,7 @@ const mix = (t) => `rgb(${PALE.map((p, i) => Math.round(p + (DEEP[i] - p) * t)).
 const exponent = (v) => v.toExponential(1).replace("e+", "e");
 
 // the node a parameter's metric belongs to: the longest module name that is the parameter's own or its owner's
-export function nodeOf(layer, names) {
+export function ownerOf(layer, names) {
   let best = null;
   for (const name of names) {
     if ((layer === name || layer.startsWith(name + ".")) && (!best || name.length > best.length)) best = name;
@@ -34,7 +34,9 @@ function legend(host) {
 export class GradientTint {
   constructor(host) {
     this.host = host;
-    this.nodes = new Map([...host.querySelectorAll("[data-layer]")].map((el) => [el.dataset.layer, el]));
+    // by module path and by the probes' name for it ("3" and "fc.1"): metrics use the latter where there is one
+    this.nodes = new Map([...host.querySelectorAll("[data-layer]")].flatMap((el) =>
+      [[el.dataset.layer, el], ...(el.dataset.shown ? [[el.dataset.shown, el]] : [])]));
     this.names = [...this.nodes.keys()];
     this.owner = new Map(); // metric layer -> node name, found once
     this.step = -1;
@@ -48,7 +50,7 @@ export class GradientTint {
     for (const [key, value] of Object.entries(values)) {
       if (!key.startsWith(PREFIX) || value === null || !(value >= 0)) continue;
       const layer = key.slice(PREFIX.length);
-      if (!this.owner.has(layer)) this.owner.set(layer, nodeOf(layer, this.names));
+      if (!this.owner.has(layer)) this.owner.set(layer, this.nodes.get(ownerOf(layer, this.names)));
       const node = this.owner.get(layer);
       if (node) squares.set(node, (squares.get(node) || 0) + value * value);
     }
@@ -59,8 +61,7 @@ export class GradientTint {
     const logs = [...norms.values()].filter((v) => v > 0).map(Math.log10);
     const low = Math.min(...logs);
     const high = Math.max(...logs);
-    for (const [name, norm] of norms) {
-      const el = this.nodes.get(name);
+    for (const [el, norm] of norms) {
       const t = norm > 0 && high > low ? (Math.log10(norm) - low) / (high - low) : norm > 0 ? 1 : 0;
       el.dataset.grad = String(norm);
       el.dataset.tint = t.toFixed(3);
@@ -112,13 +113,13 @@ export async function attach(host, root, architecture) {
   listen("neurons", (data) => neurons.update(data));
   listen("feature_maps", (data) => {
     maps = data.layers && data.layers.length ? data : maps;
-    if (!detail.hidden && detail.dataset.layer) showMaps(detail, maps, detail.dataset.layer);
+    if (detail.dataset.layer) showMaps(detail, maps, detail.dataset.layer); // the node clicked, on newer maps
   });
   host.addEventListener("click", (event) => {
     const node = event.target.closest("[data-layer]");
     if (!node || !/Conv/.test(node.dataset.type)) return;
-    detail.dataset.layer = node.dataset.layer;
-    showMaps(detail, maps, node.dataset.layer);
+    detail.dataset.layer = node.dataset.shown || node.dataset.layer; // as the feature_maps probe names it
+    showMaps(detail, maps, detail.dataset.layer);
   });
   const history = await (await fetch(`/api/runs/${root.dataset.run}/history?max_points=50`)).json();
   const { step, values } = lastPoint(history);
@@ -126,5 +127,6 @@ export async function attach(host, root, architecture) {
   const probes = history.probes || {};
   if (probes.neurons && !host.dataset.neuronStep) neurons.update(probes.neurons.data);
   if (probes.feature_maps && !maps) maps = probes.feature_maps.data;
+  if (detail.dataset.layer) showMaps(detail, maps, detail.dataset.layer); // clicked before the history came
   return { tint, neurons, architecture };
 }

@@ -1,6 +1,8 @@
 // Pictures on a run's diagram: each unit's output over the input plane under its node (the `neurons` probe, 2-D
 // data), the weights between them as edges (width: magnitude, colour: sign), and a conv node's feature maps (the
 // `feature_maps` probe) in a box under the diagram when the node is clicked.
+import { nodeOf } from "./diagram.js";
+
 const SVG = "http://www.w3.org/2000/svg";
 const THUMB = 22; // px per unit picture
 const GAP = 3;
@@ -52,7 +54,7 @@ export class NeuronView {
     const svg = this.host.querySelector("svg.network");
     if (!svg || !reading || !reading.layers) return;
     const began = performance.now();
-    const layers = reading.layers.filter((l) => svg.querySelector(`[data-layer="${CSS.escape(l.name)}"]`));
+    const layers = reading.layers.filter((l) => nodeOf(svg, l.name));
     const key = layers.map((l) => `${l.name}:${l.units}`).join(",");
     if (this.drawn !== key) this.build(svg, layers, reading);
     for (const layer of layers) {
@@ -77,7 +79,7 @@ export class NeuronView {
     edges.setAttribute("class", "weights");
     svg.appendChild(edges);
     for (const layer of layers) {
-      const node = svg.querySelector(`[data-layer="${CSS.escape(layer.name)}"]`);
+      const node = nodeOf(svg, layer.name);
       const group = document.createElementNS(SVG, "g");
       group.setAttribute("class", "neurons");
       group.dataset.of = layer.name;
@@ -104,8 +106,8 @@ export class NeuronView {
       if (!matrix || i === 0) return;
       const source = layers[i - 1];
       if (matrix[0].length !== source.units) return;
-      const from = svg.querySelector(`[data-layer="${CSS.escape(source.name)}"]`);
-      const to = svg.querySelector(`[data-layer="${CSS.escape(layer.name)}"]`);
+      const from = nodeOf(svg, source.name);
+      const to = nodeOf(svg, layer.name);
       const largest = Math.max(1e-12, ...matrix.flat().map(Math.abs));
       matrix.forEach((row, out) => row.forEach((w, into) => {
         const a = this.place(from, into);
@@ -127,12 +129,11 @@ export function showMaps(detail, reading, name) {
   const perRow = 16;
   const rows = Math.ceil(layer.n / perRow);
   detail.innerHTML = `<p class="muted">${name}: ${layer.n} of ${layer.channels} feature maps of the probe input at step ` +
-    `${reading.step}</p><svg xmlns="${SVG}" width="${perRow * (size + 4)}" height="${rows * (size + 4)}"><defs>` +
-    `<filter id="map-gray"><feColorMatrix type="identity"/></filter></defs></svg>`;
+    `${reading.step}</p><svg xmlns="${SVG}" width="${perRow * (size + 4)}" height="${rows * (size + 4)}"></svg>`;
   const svg = detail.querySelector("svg");
   for (let k = 0; k < layer.n; k++) {
     const map = tile(layer, k, (k % perRow) * (size + 4), Math.floor(k / perRow) * (size + 4), size, "map");
-    map.querySelector("image").setAttribute("filter", "url(#map-gray)");
+    map.querySelector("image").removeAttribute("filter"); // grey, as the feature-maps panel draws them
     svg.appendChild(map);
   }
 }

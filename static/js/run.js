@@ -68,6 +68,7 @@ class RunView {
       metrics: (m) => this.onMetrics(m),
       probe: (p) => this.onProbe(p),
       status: (s) => this.onStatus(s),
+      steer: (s) => document.dispatchEvent(new CustomEvent("descent:steer", { detail: s })), // static/js/steer.js
       // when the run ends the server renders the header again, with its summary and exports
       done: (d) => { this.onStatus(d); this.refreshHeader(); },
     }, this.lastId);

@@ -54,9 +54,7 @@ async function send(form) {
 
 if (root) {
   document.addEventListener("descent:history", (event) => mark(event.detail.steers || []));
-  root.addEventListener("htmx:sseOpen", (event) => {
-    event.detail.source.addEventListener("steer", (message) => mark([JSON.parse(message.data)]));
-  });
+  document.addEventListener("descent:steer", (event) => mark([event.detail]));
   document.addEventListener("submit", (event) => {
     if (event.target.id !== "steer") return;
     event.preventDefault();

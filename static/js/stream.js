@@ -2,7 +2,7 @@
 // and lab pages. EventSource reconnects by itself and sends Last-Event-ID, so the server replays what was missed;
 // an event seen before (ids only grow) is dropped, and the stream closes itself at `done`.
 
-const KINDS = ["metrics", "probe", "status", "done"];
+const KINDS = ["metrics", "probe", "status", "steer", "done"];
 
 export class RunStream {
   // handlers: {metrics, probe, status, done}(data, id); `after`: the last event id already drawn (from the history)

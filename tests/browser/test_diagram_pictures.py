@@ -18,18 +18,20 @@ def test_each_unit_is_a_picture_of_the_plane_and_the_weights_are_edges(page, liv
     page.goto(f"{live_server}/runs/{run_id}")
     reading = httpx.get(f"{live_server}/api/runs/{run_id}/history").json()["probes"]["neurons"]["data"]
     units = {layer["name"]: layer["units"] for layer in reading["layers"]}
-    assert units == {"0": 2, "1": 8, "2": 8, "3": 8, "4": 8, "5": 2}  # x₁ x₂, each Linear and ReLU, the two logits
+    # x₁ x₂, each Linear and ReLU, the two logits: named as the other probes name them
+    assert units == {"flatten": 2, "fc.0": 8, "relu.0": 8, "fc.1": 8, "relu.1": 8, "fc.2": 2}
     expect(page.locator(f"{DIAGRAM} svg.neuron")).to_have_count(sum(units.values()), timeout=20_000)
     for name, count in units.items():
         expect(page.locator(f"{DIAGRAM} g.neurons[data-of='{name}'] svg.neuron")).to_have_count(count)
     lines = page.locator(f"{DIAGRAM} line.weight")
     expect(lines).to_have_count(2 * 8 + 8 * 8 + 8 * 2)
     drawn = lines.evaluate_all("ls => ls.map(l => [Number(l.dataset.w), l.getAttribute('stroke')])")
-    weights = [w for name in ("1", "3", "5") for row in reading["weights"][name] for w in row]
+    weights = [w for name in ("fc.0", "fc.1", "fc.2") for row in reading["weights"][name] for w in row]
     assert sorted(w for w, _ in drawn) == sorted(weights)
     assert {stroke for w, stroke in drawn if w < 0} == {"#2563eb"} and {s for w, s in drawn if w > 0} == {"#ea580c"}
-    image = page.locator(f"{DIAGRAM} g.neurons[data-of='2'] image").first.get_attribute("href")
-    assert image == "data:image/png;base64," + next(la["png"] for la in reading["layers"] if la["name"] == "2")
+    image = page.locator(f"{DIAGRAM} g.neurons[data-of='relu.0'] image").first.get_attribute("href")
+    assert image == "data:image/png;base64," + next(la["png"] for la in reading["layers"] if la["name"] == "relu.0")
+    assert page.locator(f"{DIAGRAM} [data-shown='relu.0']").get_attribute("data-layer") == "2"  # under its node
 
 
 def test_the_pictures_follow_the_training_live(page, live_server):
@@ -55,7 +57,7 @@ def test_a_conv_node_shows_its_feature_maps(page, live_server):
     page.goto(f"{live_server}/runs/{run_id}")
     reading = httpx.get(f"{live_server}/api/runs/{run_id}/history").json()["probes"]["feature_maps"]["data"]
     first = reading["layers"][0]
-    page.locator(f"{DIAGRAM} [data-layer='{first['name']}']").click()
+    page.locator(f"{DIAGRAM} [data-shown='{first['name']}']").click()
     detail = page.locator("#diagram-detail")
     expect(detail).to_be_visible()
     expect(detail.locator("svg.map")).to_have_count(first["n"])

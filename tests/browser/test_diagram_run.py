@@ -32,8 +32,10 @@ def test_the_sigmoid_mlp_fades_from_the_last_layer_to_the_first(page, live_serve
     tints = linear.evaluate_all("ns => ns.map(n => Number(n.dataset.tint))")
     # the stored point the tint shows: the run's last grad_norm of each layer
     history = httpx.get(f"{live_server}/api/runs/{run_id}/history").json()["series"]
-    for i, grad in enumerate(grads):
-        assert math.isclose(grad, history[f"grad_norm/{2 * i + 1}"]["value"][-1], rel_tol=1e-6)
+    shown = linear.evaluate_all("ns => ns.map(n => n.dataset.shown)")
+    assert shown == [f"fc.{i}" for i in range(9)]  # the probes' names for a flat Sequential's layers
+    for name, grad in zip(shown, grads, strict=True):
+        assert math.isclose(grad, history[f"grad_norm/{name}"]["value"][-1], rel_tol=1e-6)
     assert grads[0] < grads[-1] / 10  # vanished by more than a decade over eight sigmoids
     assert tints[0] < 0.2 and tints[-1] > 0.8  # pale at the input, deep at the output
     assert sum(b >= a for a, b in zip(tints, tints[1:], strict=False)) >= 6  # a fade, not noise
