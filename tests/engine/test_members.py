@@ -163,3 +163,27 @@ def test_members_differ_in_everything_but_their_batches_and_still_train_as_alone
     assert raced.events[0].extra["race"]["mode"] == "batched"
     for (step, a), (_, b) in zip(_validated(raced), _validated(_alone(varied)), strict=True):
         assert abs(a - b) <= 1e-5, (step, a, b)
+
+
+def _probe_points(got: Collected) -> list[tuple[int, str]]:
+    return [(e.step, e.name) for e in got.events if isinstance(e, Probe)]
+
+
+def test_a_cnn_race_trains_batched_with_probes_and_layer_norms_on_every_member():
+    configs = [_member_config("cnn", name, steps=10).model_copy(update={"probes": None})  # the default probes
+               for name in ("sgd", "adam", "rmsprop")]
+    assert batching_obstacle([resolve(c) for c in configs]) is None
+    for cfg, raced in zip(configs, _race(configs), strict=True):
+        assert raced.events[0].extra["race"] == {"mode": "batched", "members": 3}
+        alone = _alone(cfg)
+        # every probe reading a run of its own gets, at the same steps
+        assert _probe_points(raced) == _probe_points(alone)
+        assert {name for _, name in _probe_points(raced)} >= {"histograms", "feature_maps", "activation_stats"}
+        # per-layer norms of this member's own gradients and updates, as it has them alone (the members' optimizers
+        # differ, so a reading of another member's layers would not match)
+        layered = [m for m in raced.metrics if any(k.startswith("grad_norm/") for k in m.values)]
+        assert [m.step for m in layered] == [5, 10]
+        for ours, theirs in zip(layered, [m for m in alone.metrics if m.step in (5, 10)], strict=True):
+            assert ours.values.keys() == theirs.values.keys()
+            for key in (k for k in theirs.values if k.startswith(("grad_norm/", "update_ratio/", "weight_norm/"))):
+                assert ours.values[key] == pytest.approx(theirs.values[key], rel=1e-4, abs=1e-7), (cfg, key)
