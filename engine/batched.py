@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from engine.batched_layers import fold
+from engine.batched_side import side_by_side
 from engine.losses import Objective
 from engine.tricks import LossOfOutput
 
@@ -92,7 +93,7 @@ class Batched:
             stacked[name] = torch.stack([getattr(owner, field) for owner in owners]).to(device)
             for row, owner in enumerate(owners):
                 getattr(owner, field).data = stacked[name][row]
-        fold(self.network, stacked, self.members)
+        side_by_side(fold(self.network, stacked, self.members), self.members)
         self.rows = [_leaf(self.weights[row], self.grads[row]) for row in range(self.members)]
         self.models = models
 

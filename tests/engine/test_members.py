@@ -9,6 +9,7 @@ import torch
 from engine_helpers import Collected, config, info_of, tiny
 
 from engine.batched import Batched
+from engine.batched_side import SideBySide
 from engine.batching import batching_obstacle, groups
 from engine.config import resolve
 from engine.datasets import datasets
@@ -102,6 +103,29 @@ def test_every_batchable_network_computes_each_members_own_output(name, dataset,
     for model, own in zip(models, alone, strict=True):  # running statistics land in each member's module
         for theirs, mine in zip(model.buffers(), own.buffers(), strict=True):
             torch.testing.assert_close(theirs.float(), mine.float())
+
+
+@pytest.mark.parametrize(("dataset", "pool", "norm", "activation"), [
+    ("mnist1d", "avg", "layer", "prelu"), ("mnist1d", "max", "batch", "tanh"), ("digits", "avg", "batch", "prelu"),
+    ("digits", "max", "layer", "relu")])
+def test_runs_of_channel_wise_layers_compute_side_by_side_as_each_member_alone(dataset, pool, norm, activation):
+    info = info_of(dataset)
+    params = networks["cnn"].params(pool=pool, norm=norm, activation=activation)
+    models = []
+    for seed in range(3):
+        torch.manual_seed(seed)
+        models.append(networks["cnn"].build(params, info, 4))
+    alone = [copy.deepcopy(m) for m in models]
+    stack = Batched(models, torch.device("cpu"))
+    assert isinstance(stack.network[0], SideBySide)  # the conv stack, converted once in and once out
+    x = torch.randn(6, *info.input_shape, requires_grad=True)
+    out = stack.network(stack.fold(x)).view(3, 6, -1)
+    out.square().sum().backward()
+    for member, model in enumerate(alone):
+        torch.testing.assert_close(out[member], model(x).reshape(6, -1), rtol=1e-4, atol=1e-5)
+        model(x).square().sum().backward()
+        for mine, theirs in zip(models[member].parameters(), model.parameters(), strict=True):
+            torch.testing.assert_close(mine.grad, theirs.grad, rtol=1e-4, atol=1e-5)
 
 
 def test_batched_members_get_probes_layer_norms_and_checkpoints_as_solo_runs_do():
