@@ -2,8 +2,9 @@
 
 Side by side in one process, interleaved (the order flips each round): engine.trainer.train_members over 8
 optimizers versus engine.trainer.train of one member (adam), same data, steps and default probes, one thread.
-Prints one JSON line per case with the median ratio and the load average before and after.
-Usage: python bench/race.py [--repeats N] [--mlp-steps N] [--cnn-steps N] [--case NAME]
+Prints one JSON line per case with the median ratio, the same ratio for the training step alone (forward, backward
+and every member's optimizer step: what batching saves on this device before logging), and the load average.
+Usage: python bench/race.py [--repeats N] [--mlp-steps N] [--cnn-steps N] [--case NAME] [--device cuda] [--threads N]
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from engine import devices  # noqa: E402
 from engine.batching import batching_obstacle  # noqa: E402
 from engine.config import RunConfig, resolve  # noqa: E402
-from engine.trainer import Member, train, train_members  # noqa: E402
+from engine.control import Control  # noqa: E402
+from engine.trainer import Job, Member, set_up, train, train_members  # noqa: E402
 
 OPTIMIZERS = [("sgd", 0.1), ("momentum", 0.1), ("nesterov", 0.1), ("adagrad", 0.1), ("rmsprop", 0.01),
               ("adam", 0.01), ("adamw", 0.01), ("nadam", 0.01)]
@@ -36,8 +39,8 @@ CASES = {
 }
 
 
-def members(base: dict, steps: int) -> list[RunConfig]:
-    body = {**base, "train": {**base["train"], "steps": steps}}
+def members(base: dict, steps: int, device: str = "cpu") -> list[RunConfig]:
+    body = {**base, "train": {**base["train"], "steps": steps, "device": device}}
     return [RunConfig.model_validate({**body, "optimizer": {"name": n, "params": {"lr": lr}}}) for n, lr in OPTIMIZERS]
 
 
@@ -51,6 +54,30 @@ def timed(fn, *args) -> tuple[float, float]:
 
 def race(configs: list[RunConfig]) -> None:
     train_members([Member(c, lambda e: None) for c in configs])
+
+
+def stepper(configs: list[RunConfig]):
+    """One training step of these members without the loop around it, on the bench's first batch."""
+    job: Job = set_up([Member(c, lambda e: None) for c in configs], [resolve(c) for c in configs], Control())
+    index = job.batches.next()
+    inputs, loss_of = job.tricks.prepare(job.data.x_train[index], job.y_train[index], job.loss_fn)
+
+    def step() -> None:
+        job.stepper.step(job.live, inputs, loss_of, False)
+        devices.synchronize(job.device)
+
+    return step
+
+
+def step_ratio(configs: list[RunConfig], repeats: int, steps: int = 50) -> float:
+    """The race's training step ÷ one member's, median of interleaved rounds of `steps` steps each."""
+    race_step, single_step = stepper(configs), stepper([configs[SINGLE]])
+    ratios = []
+    for i in range(repeats):
+        order = (race_step, single_step) if i % 2 == 0 else (single_step, race_step)
+        seconds = {f: timed(lambda f=f: [f() for _ in range(steps)])[0] for f in order}
+        ratios.append(seconds[race_step] / seconds[single_step])
+    return statistics.median(ratios)
 
 
 def measure(name: str, configs: list[RunConfig], target: float, repeats: int) -> dict:
@@ -68,14 +95,17 @@ def measure(name: str, configs: list[RunConfig], target: float, repeats: int) ->
         ratios.append(raced[0] / alone[0])
         cpu_ratios.append(raced[1] / alone[1])
     ratio = statistics.median(ratios)
+    device = devices.pick(single.train.device)
     return {
         "bench": "race", "case": name, "machine": platform.machine(), "cpus": os.cpu_count(),
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "torch": torch.__version__, "threads": torch.get_num_threads(), "members": len(configs),
         "steps": resolve(single).total_steps, "batched": batching_obstacle([resolve(c) for c in configs]) is None,
         "race_s": round(statistics.median(race_s), 3), "single_s": round(statistics.median(single_s), 3),
         "ratio_race_over_single": round(ratio, 3), "ratios": [round(r, 3) for r in ratios],
         "ratio_of_best_times": round(min(race_s) / min(single_s), 3),
-        "cpu_time_ratio": round(statistics.median(cpu_ratios), 3), "target": target, "pass": ratio <= target,
+        "cpu_time_ratio": round(statistics.median(cpu_ratios), 3),
+        "step_ratio": round(step_ratio(configs, repeats), 3), "target": target, "pass": ratio <= target,
         "load_avg_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
@@ -86,12 +116,15 @@ def main() -> None:
     parser.add_argument("--mlp-steps", type=int, default=2000)
     parser.add_argument("--cnn-steps", type=int, default=500)
     parser.add_argument("--case", choices=list(CASES), help="one case only")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="train.device of every run")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     steps = {"mlp_moons": args.mlp_steps, "cnn_mnist1d": args.cnn_steps}
     for name, (base, target) in CASES.items():
         if args.case in (None, name):
-            print(json.dumps(measure(name, members(base, steps[name]), target, args.repeats)), flush=True)
+            configs = members(base, steps[name], args.device)
+            print(json.dumps(measure(name, configs, target, args.repeats)), flush=True)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.config import Plan
+from engine.inits import initializers
 from engine.losses import losses
 
 
@@ -14,23 +15,24 @@ def advise(plan: Plan) -> list[dict[str, str]]:
         out.append({"level": level, "message": message})
 
     loss, info = plan.names["loss"], plan.info
+    squashes = losses[loss].meta.get("squashes")  # what the loss applies to the last layer's raw output
     activation = getattr(plan.params["model"], "activation", None)
     if activation == "softmax":
         say("warning", "softmax as a hidden activation squashes each layer into probabilities; "
-            + ("cross_entropy already applies softmax to the last layer, which should have no activation"
-               if loss in ("cross_entropy", "nll") else "use relu or tanh inside the network"))
-    if activation == "sigmoid" and loss == "bce":
-        say("note", "bce here takes the last layer's raw output (sigmoid inside the loss, BCEWithLogits): "
-            "no sigmoid is added at the output")
+            + (f"{loss} already applies softmax to the last layer, which should have no activation"
+               if squashes == "softmax" else "use relu or tanh inside the network"))
+    if squashes and activation == squashes:
+        say("note", f"{loss} here takes the last layer's raw output ({squashes} inside the loss): "
+            f"no {squashes} is added at the output")
     if activation == "step":
         say("warning", "the step unit's gradient is zero everywhere: no layer before it can learn")
     if "regression" in losses[loss].meta.get("tasks", []) and info.task == "classification":
         say("warning", f"{loss} on a classification set regresses one-hot targets; the usual pairing is "
             "softmax + cross_entropy (or sigmoid + bce for two classes)")
-    if loss in ("hinge", "exponential"):
+    if losses[loss].meta.get("signed_labels"):
         say("note", f"{loss} needs labels ±1: class 0 becomes −1 and class 1 becomes +1"
             + ("" if info.n_classes == 2 else "; with more classes each output scores one class against the rest"))
-    if plan.names.get("init") in ("zeros", "constant"):
+    if "init" in plan.names and initializers[plan.names["init"]].meta.get("symmetric"):
         say("warning", "every unit of a layer starts identical and gets the same gradient: the symmetry is "
             "never broken, so each hidden layer acts like a single unit")
     if plan.batch_size == 1:

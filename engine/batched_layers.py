@@ -43,6 +43,28 @@ def _from_channels(x: torch.Tensor, members: int) -> torch.Tensor:
     return x.view(len(x), members, -1, *x.shape[2:]).transpose(0, 1).reshape(-1, x.shape[1] // members, *x.shape[2:])
 
 
+def side_in(x: torch.Tensor, members: int) -> torch.Tensor:
+    """[M·B, C, *S] → [B, M·C, *S] in channels-last memory ([B, *S, M, C]), one copy; a 1-D map lifted to a 2-D
+    one of height 1, since channels-last has no 1-D form."""
+    if x.dim() == 3:
+        x = x.unsqueeze(2)
+    batch, channels, *space = x.shape
+    rank = len(space)
+    h = x.view(members, batch // members, channels, *space).permute(1, *range(3, 3 + rank), 0, 2)
+    h = h.reshape(batch // members, *space, members * channels).permute(0, rank + 1, *range(1, rank + 1))
+    # one input channel: the reshape above is a view, in no layout a convolution knows
+    return h.contiguous(memory_format=torch.channels_last if rank == 2 else torch.channels_last_3d)
+
+
+def side_out(h: torch.Tensor, members: int, flat: bool) -> torch.Tensor:
+    """side_in's inverse: [B, M·C, *S] (channels-last) → [M·B, C, *S], one copy; `flat` drops the lifted height."""
+    batch, channels, *space = h.shape
+    rank = len(space)
+    out = h.permute(0, *range(2, 2 + rank), 1).reshape(batch, *space, members, channels // members)
+    out = out.permute(rank + 1, 0, rank + 2, *range(1, rank + 1)).reshape(-1, channels // members, *space)
+    return out.squeeze(2) if flat else out
+
+
 class MemberConv(nn.Module):
     """A 1-D, 2-D or 3-D convolution per member: one grouped convolution with M times the groups, members side by
     side along the channels in channels-last memory (a 1-D one as a 2-D one over a height of 1). Measured here,
@@ -61,25 +83,20 @@ class MemberConv(nn.Module):
         self.weight, self.bias = weight, bias  # [M, C_out, C_in / groups, *kernel], [M, C_out]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return side_out(self.side(side_in(x, len(self.weight))), len(self.weight), self.flat)
+
+    def side(self, h: torch.Tensor) -> torch.Tensor:
+        """On members side by side ([B, M·C, *S], channels-last, 1-D lifted): the grouped convolution itself."""
         members, c_out = self.weight.shape[:2]
         weight = self.weight.reshape(members * c_out, *self.weight.shape[2:])
         if self.flat:
-            x, weight = x.unsqueeze(2), weight.unsqueeze(2)
-        batch, channels, *space = x.shape
-        batch //= members
-        rank = len(space)
-        # [M·B, C, *S] → [B, *S, M, C] in memory: [B, M·C, *S] in channels-last
-        h = x.view(members, batch, channels, *space).permute(1, *range(3, 3 + rank), 0, 2)
-        h = h.reshape(batch, *space, members * channels).permute(0, rank + 1, *range(1, rank + 1))
+            weight = weight.unsqueeze(2)
+        rank = h.dim() - 2
         layout = torch.channels_last if rank == 2 else torch.channels_last_3d
         convolve = F.conv2d if rank == 2 else F.conv3d
         bias = None if self.bias is None else self.bias.reshape(-1)
-        out = convolve(h, weight.contiguous(memory_format=layout), bias, self.stride, self.padding, self.dilation,
-                       self.groups * members)
-        space = out.shape[2:]
-        out = out.permute(0, *range(2, 2 + rank), 1).reshape(batch, *space, members, c_out)
-        out = out.permute(rank + 1, 0, rank + 2, *range(1, rank + 1)).reshape(members * batch, c_out, *space)
-        return out.squeeze(2) if self.flat else out
+        return convolve(h, weight.contiguous(memory_format=layout), bias, self.stride, self.padding, self.dilation,
+                        self.groups * members)
 
 
 class MemberBatchNorm(nn.Module):
@@ -94,18 +111,18 @@ class MemberBatchNorm(nn.Module):
         self.running_mean, self.running_var, self.tracked = running_mean, running_var, tracked  # [M, C], [M]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        members = self.members
+        return _from_channels(self.side(_to_channels(x, self.members)), self.members)
+
+    def side(self, h: torch.Tensor) -> torch.Tensor:
+        """On members side by side: each member's channels are channels of their own, so this is batch norm."""
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track:
             self.tracked.add_(1)
             if self.momentum is None:  # a cumulative average, as nn.BatchNorm keeps it
                 momentum = 1.0 / float(self.tracked[0])
         flat = lambda t: None if t is None else t.reshape(-1)  # noqa: E731
-        out = F.batch_norm(
-            _to_channels(x, members), flat(self.running_mean), flat(self.running_var), flat(self.weight),
-            flat(self.bias), self.training or not self.track, momentum, self.eps,
-        )
-        return _from_channels(out, members)
+        return F.batch_norm(h, flat(self.running_mean), flat(self.running_var), flat(self.weight), flat(self.bias),
+                            self.training or not self.track, momentum, self.eps)
 
 
 class MemberNorm(nn.Module):
@@ -132,6 +149,11 @@ class MemberNorm(nn.Module):
             out = out + self.bias.reshape(shape)
         return out.view_as(x)
 
+    def side(self, h: torch.Tensor) -> torch.Tensor:
+        """Group norm on members side by side: each member's groups are M times as many groups of the same size."""
+        flat = lambda t: None if t is None else t.reshape(-1)  # noqa: E731
+        return F.group_norm(h, self.norm.num_groups * self.members, flat(self.weight), flat(self.bias), self.norm.eps)
+
 
 class MemberPReLU(nn.Module):
     """PReLU with each member's learned slopes (one per channel, or one for all)."""
@@ -145,6 +167,12 @@ class MemberPReLU(nn.Module):
         h = x.view(members, -1, *x.shape[1:])
         slope = self.weight.view(members, 1, self.weight.shape[1], *[1] * (x.dim() - 2))
         return torch.where(h >= 0, h, slope * h).view_as(x)
+
+    def side(self, h: torch.Tensor) -> torch.Tensor:
+        """On members side by side: a slope per channel of every member (one slope for all is repeated)."""
+        members, slopes = self.weight.shape
+        slope = self.weight.repeat_interleave(h.shape[1] // members // slopes, dim=1).view(1, -1, *[1] * (h.dim() - 2))
+        return torch.where(h >= 0, h, slope * h)
 
 
 def _form(module: nn.Module, tensors: dict[str, torch.Tensor], members: int) -> nn.Module | None:

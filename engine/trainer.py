@@ -31,7 +31,7 @@ from engine.optimizers import optimizers
 from engine.probes import ProbeContext
 from engine.probes.budget import ProbeSet
 from engine.regularizers import Penalty, regularizers
-from engine.schedules import build_factor
+from engine.schedules import build_factor, schedules
 from engine.solo import Solo, evaluate
 from engine.tricks import BatchTricks, EarlyStopper, clip_gradients
 from engine.validation import CHUNK, Validation, score_test_split
@@ -244,8 +244,8 @@ def build_run(index: int, member: Member, plan: Plan, model: nn.Module, paramete
     settings = plan.config.train
     optimizer = optimizers[plan.names["optimizer"]].build(plan.params["optimizer"], parameters)
     factor = build_factor(plan.names["schedule"], plan.params["schedule"], plan.total_steps)
-    # a constant schedule without warm-up never changes the lr: no scheduler call on the hot path
-    moves = plan.names["schedule"] != "constant" or plan.params["schedule"].warmup_steps > 0
+    # a steady schedule without warm-up never changes the lr: no scheduler call on the hot path
+    moves = not schedules[plan.names["schedule"]].meta.get("steady") or plan.params["schedule"].warmup_steps > 0
     penalty = None
     if "regularization" in plan.names:
         penalty = regularizers[plan.names["regularization"]].build(plan.params["regularization"])

@@ -51,7 +51,7 @@ def default(params: Params) -> Callable[[nn.Module], None]:
 
 
 @initializers.add("zeros", description="all weights 0: every unit of a layer stays identical (symmetry)",
-                  formula=r"w = 0,\ b = 0")
+                  formula=r"w = 0,\ b = 0", symmetric=True)
 def zeros(params: Params):
     return _apply(nn.init.zeros_)
 
@@ -61,7 +61,7 @@ class ConstantParams(Params):
 
 
 @initializers.add("constant", ConstantParams, "all weights the same value: symmetric like zeros",
-                  formula=r"w = c,\ b = 0")
+                  formula=r"w = c,\ b = 0", symmetric=True)
 def constant(params: ConstantParams):
     return _apply(lambda w: nn.init.constant_(w, params.value))
 

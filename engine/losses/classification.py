@@ -20,7 +20,7 @@ class CrossEntropyParams(Params):
 
 @losses.add(
     "cross_entropy", CrossEntropyParams, "softmax + negative log-likelihood; the last layer has no activation",
-    tasks=CLASSIFICATION, formula=r"-\sum_k y_k \log \frac{e^{z_k}}{\sum_j e^{z_j}}",
+    tasks=CLASSIFICATION, squashes="softmax", formula=r"-\sum_k y_k \log \frac{e^{z_k}}{\sum_j e^{z_j}}",
 )
 def cross_entropy(params: CrossEntropyParams, info: DataInfo) -> Objective:
     fn = functools.partial(F.cross_entropy, label_smoothing=params.label_smoothing)
@@ -30,7 +30,7 @@ def cross_entropy(params: CrossEntropyParams, info: DataInfo) -> Objective:
 
 @losses.add(
     "bce", description="logistic loss: sigmoid + binary cross-entropy (one output for two classes, "
-    "one-vs-rest for more)", tasks=CLASSIFICATION,
+    "one-vs-rest for more)", tasks=CLASSIFICATION, squashes="sigmoid",
     formula=r"-[y\log\sigma(z)+(1-y)\log(1-\sigma(z))]",
 )
 def bce(params: Params, info: DataInfo) -> Objective:
@@ -44,7 +44,7 @@ def bce(params: Params, info: DataInfo) -> Objective:
 
 @losses.add(
     "nll", description="negative log-likelihood on log-softmax outputs (log-softmax sits inside the loss)",
-    tasks=CLASSIFICATION, formula=r"-\log p_y,\quad \log p = \mathrm{log\_softmax}(z)",
+    tasks=CLASSIFICATION, squashes="softmax", formula=r"-\log p_y,\quad \log p = \mathrm{log\_softmax}(z)",
 )
 def nll(params: Params, info: DataInfo) -> Objective:
     fn = lambda out, y: F.nll_loss(F.log_softmax(out, dim=-1), y)  # noqa: E731
@@ -59,7 +59,7 @@ class KLParams(Params):
 
 @losses.add(
     "kl_div", KLParams, "KL divergence from the (smoothed) label distribution to the softmax output",
-    tasks=CLASSIFICATION, formula=r"\sum_k q_k \log\frac{q_k}{p_k} = H(q, p) - H(q)",
+    tasks=CLASSIFICATION, squashes="softmax", formula=r"\sum_k q_k \log\frac{q_k}{p_k} = H(q, p) - H(q)",
 )
 def kl_div(params: KLParams, info: DataInfo) -> Objective:
     k, eps = info.n_classes, params.label_smoothing

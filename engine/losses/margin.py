@@ -31,6 +31,7 @@ def _margin_loss(penalty: Callable[[torch.Tensor], torch.Tensor]):
 
 
 for _name, (_penalty, _text, _formula) in _MARGIN.items():
-    losses.add(_name, description=_text + " (labels ±1)", tasks=["classification"], formula=_formula)(
+    losses.add(_name, description=_text + " (labels ±1)", tasks=["classification"], signed_labels=True,
+                formula=_formula)(
         _margin_loss(_penalty)
     )

@@ -34,7 +34,7 @@ def _tokens(ctx: ProbeContext, x: torch.Tensor) -> list[float]:
 
 @probes.add(
     "attention", SampleParams, "a Transformer's attention weights per head (last layer) for one validation sequence",
-    applies=_sequence_kinds, default=True, models=["transformer"],
+    applies=_sequence_kinds, default=True,
     formula=r"A_h = \mathrm{softmax}\!\left(\frac{Q_h K_h^\top}{\sqrt{d_k}}\right),\ \text{rows sum to } 1",
 )
 def attention(params: SampleParams, ctx: ProbeContext):
@@ -86,7 +86,7 @@ def recurrent_gates(core: nn.RNNBase, inputs: torch.Tensor) -> dict[str, torch.T
 @probes.add(
     "gates", GateParams, "an LSTM's input/forget/cell/output gates (a GRU's reset/update/new) over one sequence; "
     "a GRU's z is PyTorch's (near 1 keeps the old state: the notes' z is 1 − z)",
-    applies=_sequence_kinds, default=True, models=["lstm", "gru"],
+    applies=_sequence_kinds, default=True,
     formula=r"i_t, f_t, g_t, o_t\ \text{(LSTM)};\ r_t, z_t, n_t\ \text{(GRU)}",
 )
 def gates(params: GateParams, ctx: ProbeContext):

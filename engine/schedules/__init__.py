@@ -38,7 +38,7 @@ def with_warmup(factor: Factor, warmup_steps: int) -> Factor:
     return warmed
 
 
-@schedules.add("constant", ScheduleParams, "the same lr throughout", formula=r"\eta_t = \eta_0")
+@schedules.add("constant", ScheduleParams, "the same lr throughout", formula=r"\eta_t = \eta_0", steady=True)
 def constant(params: ScheduleParams, total_steps: int) -> Factor:
     return lambda step: 1.0
 

@@ -9,6 +9,7 @@ import torch
 from engine_helpers import Collected, config, info_of, tiny
 
 from engine.batched import Batched
+from engine.batched_side import SideBySide
 from engine.batching import batching_obstacle, groups
 from engine.config import resolve
 from engine.datasets import datasets
@@ -104,6 +105,29 @@ def test_every_batchable_network_computes_each_members_own_output(name, dataset,
             torch.testing.assert_close(theirs.float(), mine.float())
 
 
+@pytest.mark.parametrize(("dataset", "pool", "norm", "activation"), [
+    ("mnist1d", "avg", "layer", "prelu"), ("mnist1d", "max", "batch", "tanh"), ("digits", "avg", "batch", "prelu"),
+    ("digits", "max", "layer", "relu")])
+def test_runs_of_channel_wise_layers_compute_side_by_side_as_each_member_alone(dataset, pool, norm, activation):
+    info = info_of(dataset)
+    params = networks["cnn"].params(pool=pool, norm=norm, activation=activation)
+    models = []
+    for seed in range(3):
+        torch.manual_seed(seed)
+        models.append(networks["cnn"].build(params, info, 4))
+    alone = [copy.deepcopy(m) for m in models]
+    stack = Batched(models, torch.device("cpu"))
+    assert isinstance(stack.network[0], SideBySide)  # the conv stack, converted once in and once out
+    x = torch.randn(6, *info.input_shape, requires_grad=True)
+    out = stack.network(stack.fold(x)).view(3, 6, -1)
+    out.square().sum().backward()
+    for member, model in enumerate(alone):
+        torch.testing.assert_close(out[member], model(x).reshape(6, -1), rtol=1e-4, atol=1e-5)
+        model(x).square().sum().backward()
+        for mine, theirs in zip(models[member].parameters(), model.parameters(), strict=True):
+            torch.testing.assert_close(mine.grad, theirs.grad, rtol=1e-4, atol=1e-5)
+
+
 def test_batched_members_get_probes_layer_norms_and_checkpoints_as_solo_runs_do():
     configs = [_member_config("cnn", name, steps=10, checkpoint_every=5) for name in ("sgd", "adam")]
     configs = [c.model_copy(update={"probes": None}) for c in configs]  # the defaults that apply
@@ -163,3 +187,27 @@ def test_members_differ_in_everything_but_their_batches_and_still_train_as_alone
     assert raced.events[0].extra["race"]["mode"] == "batched"
     for (step, a), (_, b) in zip(_validated(raced), _validated(_alone(varied)), strict=True):
         assert abs(a - b) <= 1e-5, (step, a, b)
+
+
+def _probe_points(got: Collected) -> list[tuple[int, str]]:
+    return [(e.step, e.name) for e in got.events if isinstance(e, Probe)]
+
+
+def test_a_cnn_race_trains_batched_with_probes_and_layer_norms_on_every_member():
+    configs = [_member_config("cnn", name, steps=10).model_copy(update={"probes": None})  # the default probes
+               for name in ("sgd", "adam", "rmsprop")]
+    assert batching_obstacle([resolve(c) for c in configs]) is None
+    for cfg, raced in zip(configs, _race(configs), strict=True):
+        assert raced.events[0].extra["race"] == {"mode": "batched", "members": 3}
+        alone = _alone(cfg)
+        # every probe reading a run of its own gets, at the same steps
+        assert _probe_points(raced) == _probe_points(alone)
+        assert {name for _, name in _probe_points(raced)} >= {"histograms", "feature_maps", "activation_stats"}
+        # per-layer norms of this member's own gradients and updates, as it has them alone (the members' optimizers
+        # differ, so a reading of another member's layers would not match)
+        layered = [m for m in raced.metrics if any(k.startswith("grad_norm/") for k in m.values)]
+        assert [m.step for m in layered] == [5, 10]
+        for ours, theirs in zip(layered, [m for m in alone.metrics if m.step in (5, 10)], strict=True):
+            assert ours.values.keys() == theirs.values.keys()
+            for key in (k for k in theirs.values if k.startswith(("grad_norm/", "update_ratio/", "weight_norm/"))):
+                assert ours.values[key] == pytest.approx(theirs.values[key], rel=1e-4, abs=1e-7), (cfg, key)
