@@ -86,7 +86,8 @@ def start_lr_range(body: LRRangeRequest, service: ServiceDep) -> dict[str, Any]:
     """Start an LR range test as a normal run (it shows up under Runs); follow /api/runs/{run_id}/events and read
     GET /api/lab/lr-range/{run_id} as points arrive."""
     run = service.submit(body).runs[0]
-    return {"run_id": run.id, "status": "queued", "total_steps": run.total_steps}
+    weights = _weights(run.config.model_dump()["start_from"])
+    return {"run_id": run.id, "status": "queued", "total_steps": run.total_steps, "weights": weights}
 
 
 @router.get("/api/lab/lr-range/{run_id}", responses=CONFLICT)
@@ -112,7 +113,15 @@ def read_lr_range(run: RunDep, store: StoreDep) -> dict[str, Any]:
                 "complete": run.status in TERMINAL}
     reading = lr_range.suggest(lrs, loss)
     return {"run_id": run.id, "ready": True, "status": run.status, "complete": run.status in TERMINAL, "steps": steps,
-            "lr": lrs, "loss": [_finite(v) for v in loss], **reading}
+            "lr": lrs, "loss": [_finite(v) for v in loss], "weights": _weights(run.config.get("start_from")), **reading}
+
+
+def _weights(start: dict[str, Any] | None) -> str:
+    """Which weights the sweep starts from, in words the page shows beside the reading."""
+    if not start:
+        return "a fresh initialization"
+    frozen = f", {', '.join(start['freeze'])} frozen" if start.get("freeze") else ""
+    return f"run {start['run']}'s checkpoint at step {start['step']}{frozen}"
 
 
 @router.get("/lab", response_class=HTMLResponse, include_in_schema=False)

@@ -35,7 +35,12 @@ class LRRangeRequest(LRRangeParams):
         for key in ("epochs", "early_stopping"):  # the sweep runs its full length
             data["train"].pop(key, None)
         data["probes"] = []  # only the loss is wanted, at every step
-        data.pop("start_from", None)
+        if "start_from" in data:
+            # sweep the weights the lr will be used on, as torch-lr-finder tests the model it is given: a continued
+            # run's optimizer, schedule and step would replace the sweep's, so its weights are taken as a fine-tune
+            start = data["start_from"]
+            freeze = start.get("freeze", []) if start.get("mode", "finetune") == "finetune" else []
+            data["start_from"] = {**start, "mode": "finetune", "freeze": freeze}
         try:
             return RunConfig.model_validate(data)
         except ValidationError as exc:

@@ -14,12 +14,15 @@ SKIP_START = 10  # the first debiased points average only a handful of batches: 
 
 
 def smooth(values: Sequence[float], beta: float = BETA) -> list[float]:
-    """Debiased EMA: avg = β·avg + (1−β)·y; shown = avg / (1 − β^n)."""
-    average, shown = 0.0, []
-    for n, y in enumerate(values, start=1):
-        average = beta * average + (1 - beta) * y
-        shown.append(average / (1 - beta**n))
-    return shown
+    """Debiased EMA (avg = β·avg + (1−β)·y; shown = avg / (1 − β^n)), written as the page's curves write it
+    (static/js/charts.js): shown += (1−β)/(1 − β^n) · (y − shown). The same numbers, except that a constant
+    series comes back unchanged to the last digit, as TensorBoard returns it, instead of wobbling by ~1e-14."""
+    shown, weight, out = 0.0, 0.0, []
+    for y in values:
+        weight = beta * weight + (1 - beta)
+        shown += (1 - beta) / weight * (y - shown)
+        out.append(shown)
+    return out
 
 
 def suggest(lrs: Sequence[float], losses: Sequence[float], beta: float = BETA) -> dict[str, Any]:

@@ -206,6 +206,7 @@ async function startRange() {
   const { status, body } = await postJSON("/api/lab/lr-range", request);
   if (status !== 201) return showErrors(box, body.detail);
   $("range-status").innerHTML = `run <a href="/runs/${body.run_id}">${body.run_id}</a> ${body.status}`;
+  $("range-weights").textContent = `sweeping from ${body.weights}`;
   followRange(body.run_id);
 }
 

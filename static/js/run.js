@@ -6,8 +6,8 @@ const C = window.Curves;
 const CHARTS = {
   loss: { title: "loss", series: [["train_loss", 0], ["val_loss", 1]] },
   acc: { title: "accuracy", series: [["train_acc", 0], ["val_acc", 1]] },
-  // never smoothed: a schedule's steps are the point, and an EMA of a constant wobbles in its last digits
-  lr: { title: "learning rate", series: [["lr", 4]], log: true, raw: true },
+  // smoothed like the rest: the smoothing returns a constant lr unchanged to the last digit
+  lr: { title: "learning rate", series: [["lr", 4]], log: true },
   grad: { title: "gradient norm (global)", series: [["grad_norm", 2]], log: true },
 };
 

@@ -34,6 +34,11 @@ def test_smoothing_is_the_debiased_ema():
     assert smooth([1.0, 3.0], beta=0.5) == pytest.approx([1.0, (0.25 * 1 + 0.5 * 3) / 0.75])
 
 
+def test_a_constant_series_comes_back_unchanged():
+    assert smooth([0.1] * 500) == [0.1] * 500  # TensorBoard's rule; the textbook form wobbled by ~1e-14 here
+    assert smooth([0.1] * 500, beta=0.999) == [0.1] * 500
+
+
 def test_suggest_picks_the_steepest_point():
     reading = suggest(LRS.tolist(), CURVE.tolist())
     assert -3 <= math.log10(reading["suggested_lr"]) <= -3 + LAG
@@ -81,6 +86,30 @@ def test_api_range_test_on_moons_suggests_a_sensible_lr(client):
     assert reading["lr"][0] == pytest.approx(1e-6) and reading["lr"] == sorted(reading["lr"])
     assert 1e-4 <= reading["suggested_lr"] <= 1, reading["suggested_lr"]
     assert reading["alternative_lr"] < reading["min_loss_lr"]
+
+
+def test_a_fine_tune_or_continue_config_sweeps_from_the_checkpoints_weights(client):
+    parent = client.post("/api/runs", json=run_config(train={"steps": 300, "eval_every": 300})).json()["id"]
+    assert finish(client, parent)["status"] == "completed"
+    sweeps = {}
+    for start in (None, {"run": parent, "mode": "continue"}, {"run": parent, "mode": "finetune", "freeze": ["0."]}):
+        config = run_config(**({"start_from": start} if start else {}))
+        response = client.post("/api/lab/lr-range", json={"config": config, "min_lr": 1e-7, "max_lr": 1e-5,
+                                                           "steps": 20})
+        assert response.status_code == 201, response.text
+        run_id = response.json()["run_id"]
+        assert finish(client, run_id)["status"] == "completed"
+        sweeps[start and start["mode"]] = (response.json()["weights"], client.get(f"/api/runs/{run_id}").json(),
+                                           client.get(f"/api/lab/lr-range/{run_id}").json())
+    fresh, continued, tuned = sweeps[None], sweeps["continue"], sweeps["finetune"]
+    assert fresh[0] == "a fresh initialization"
+    # a continued config's optimizer, schedule and step would replace the sweep's: its weights are fine-tuned
+    assert continued[1]["config"]["start_from"] == {"run": parent, "step": 300, "mode": "finetune", "freeze": []}
+    assert continued[0] == f"run {parent}'s checkpoint at step 300" == continued[2]["weights"]
+    assert tuned[1]["config"]["start_from"]["freeze"] == ["0."] and tuned[0].endswith("0. frozen")
+    # at lr ≤ 1e-5 the weights barely move: the sweep's loss is the trained model's, not a fresh one's
+    first_fresh, first_continued = fresh[2]["loss"][0], continued[2]["loss"][0]
+    assert first_continued < 0.6 * first_fresh, (first_continued, first_fresh)
 
 
 def test_api_range_test_refusals(client):
