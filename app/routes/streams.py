@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 from fastapi.sse import EventSourceResponse
 
+from app import export
 from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
 from app.history import DEFAULT_POINTS, thin
 from app.openapi import BUSY
@@ -54,20 +54,14 @@ async def run_events(
 
 @router.get("/{run_id}/metrics", response_model=None, responses={
     200: {"content": {"application/json": {}, "text/csv": {}}, "description": "every logged step"}})
-def run_metrics(run: RunDep, store: StoreDep, format: Literal["json", "csv"] = "json") -> Response | dict:
-    rows = store.metrics(run.id)
+def run_metrics(run: RunDep, store: StoreDep, format: Literal["json", "csv"] = "json") -> StreamingResponse:
+    """Every logged step: JSON {"id", "metrics": [{"step", "epoch", "time", name: value}], "test"}, or CSV."""
+    texts = store.metric_texts(run.id)
     tested = {k: v for k, v in (run.summary or {}).items() if k.startswith("test_")}
     if format == "json":
-        return {"id": run.id, "metrics": rows, "test": tested}
-    if rows and tested:
-        rows[-1] = {**rows[-1], **tested}  # the test split was read once, on the weights of the last row
-    columns = ["step", "epoch", "time"] + sorted({k for r in rows for k in r} - {"step", "epoch", "time"})
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, restval="")
-    writer.writeheader()
-    writer.writerows(rows)
+        return StreamingResponse(export.json_body(run.id, texts, tested), media_type="application/json")
     headers = {"Content-Disposition": f'attachment; filename="run-{run.id}-metrics.csv"'}
-    return Response(buffer.getvalue(), media_type="text/csv", headers=headers)
+    return StreamingResponse(export.csv_body(texts, tested), media_type="text/csv", headers=headers)
 
 
 @router.get("/{run_id}/history")
