@@ -4,6 +4,8 @@ as plain tensors and numbers so that torch.load(weights_only=True) can read them
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +100,44 @@ def write(root: str | Path, run_id: str, step: int, state: dict, keep: int = 5) 
     os.replace(partial, target)
     for old in steps_on_disk(root, run_id)[:-keep]:
         path_for(root, run_id, old).unlink(missing_ok=True)
+
+
+class Writer:
+    """Checkpoints written by a thread of their own: the training thread only hands over the captured state
+    (already a copy on the CPU), and file writes (torch.save, the rename, the pruning) happen beside it. `wait`
+    returns once every checkpoint handed over is on disk, and raises the first error a write met."""
+
+    def __init__(self, root: str | Path, keep: int = 5):
+        self.root, self.keep = root, keep
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._write, daemon=True, name="checkpoints")
+        self.thread.start()
+
+    def save(self, run_id: str, step: int, state: dict) -> None:
+        self.queue.put((run_id, step, state))
+
+    def wait(self) -> None:
+        written = threading.Event()
+        self.queue.put(written)
+        written.wait()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+    def _write(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if isinstance(item, threading.Event):
+                item.set()
+            elif self.error is None:  # after a failed write the rest wait for the run to end with the error
+                try:
+                    write(self.root, *item, keep=self.keep)
+                except BaseException as exc:  # noqa: BLE001 (handed to the training thread by wait())
+                    self.error = exc
 
 
 def read(root: str | Path, run_id: str, step: int) -> dict:

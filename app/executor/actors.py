@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import os
-import queue
 import threading
 from typing import Any
 
 import ray
 
 from app.executor import job
+from app.executor.outbox import Outbox
 from engine.control import RUN, Control, Value
 
 
@@ -49,34 +49,6 @@ class EventSink:
                 pass
         arrived.clear()
         return [self.items.popleft() for _ in range(min(most, len(self.items)))]
-
-
-class Outbox:
-    """A job's events on their way to the sink: batched while a push is in flight, pushed one batch after
-    another (so they arrive in order), all of them in the sink when `close` returns."""
-
-    def __init__(self, sink: Any):
-        self.sink, self.queue = sink, queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._pump, daemon=True, name="outbox")
-        self.thread.start()
-
-    def put(self, run_id: str, kind: str, payload: dict[str, Any]) -> None:
-        self.queue.put((run_id, kind, payload))
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-
-    def _pump(self) -> None:
-        done = False
-        while not done:
-            batch = [self.queue.get()]
-            while not self.queue.empty() and len(batch) < 1000:
-                batch.append(self.queue.get())
-            done = batch[-1] is None
-            events = [e for e in batch if e is not None]
-            if events:
-                ray.get(self.sink.push.remote(events))
 
 
 class Switch:
@@ -125,7 +97,7 @@ class JobActor:
         self.switch.set(number, 0, state, tokens)
         control = Control(self.switch.state, self.switch.tokens, max_seconds=payload.get("max_seconds"))
         control.used = 0  # tokens count this job's steps from zero
-        outbox = Outbox(sink)
+        outbox = Outbox(lambda events: ray.get(sink.push.remote(events)))
         try:
             return job.run(run_ids, payload, outbox.put, control, self.data_dir)
         finally:

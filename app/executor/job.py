@@ -32,8 +32,16 @@ def run(run_ids: list[str], payload: dict[str, Any], emit: Emit, control: Contro
     from engine.trainer import Member, train, train_members
 
     checkpoint_root = os.path.join(data_dir, "checkpoints")
-    emits = [lambda event, rid=rid: emit(rid, *wire(event)) for rid in run_ids]
-    saves = [lambda step, state, rid=rid: checkpoint.write(checkpoint_root, rid, step, state) for rid in run_ids]
+    writer = checkpoint.Writer(checkpoint_root)
+
+    def send(run_id: str, event: Any) -> None:
+        kind, payload = wire(event)
+        if kind == "done":
+            writer.wait()  # a run is done once its checkpoints are on disk: a continue may read them at once
+        emit(run_id, kind, payload)
+
+    emits = [lambda event, rid=rid: send(rid, event) for rid in run_ids]
+    saves = [lambda step, state, rid=rid: writer.save(rid, step, state) for rid in run_ids]
     try:
         if payload["kind"] == "race":
             configs = [RunConfig.model_validate(c) for c in payload["configs"]]
@@ -54,6 +62,8 @@ def run(run_ids: list[str], payload: dict[str, Any], emit: Emit, control: Contro
             emit(rid, "done", {"status": "failed", "summary": {}})
         if devices.is_poisoning(exc):
             return False
+    finally:
+        writer.close()
     try:
         devices.release()  # the cached blocks go back, for the next job or another process on this GPU
     except RuntimeError as exc:  # a sticky error may first show at the first CUDA call after its run ended

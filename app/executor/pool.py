@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.executor import ACTIONS, Job, OnEvents, OnReleased, deliver, ending
-from app.executor.worker import IDLE, LEFT, POISONED, READY, worker_main
+from app.executor.worker import EVENTS, LEFT, POISONED, READY, worker_main
 from engine.control import PAUSE, RUN, STOP, Steering, steer
 
 log = logging.getLogger(__name__)
@@ -195,12 +195,12 @@ class WorkerPool:
                 continue
             batch = []
             while item is not None:
-                if item[0] in (READY, IDLE, LEFT):
+                if item[0] == EVENTS:
+                    batch.extend(item[1])  # a worker sends its events in batches (app/executor/outbox.py)
+                else:  # READY, IDLE or LEFT
                     deliver(self.on_events, batch)  # a job's events reach the handler before its release
                     batch = []
                     self._worker_signal(*item)
-                else:
-                    batch.append(item)
                 if len(batch) >= MAX_BATCH:
                     break
                 try:

@@ -10,7 +10,8 @@ import signal
 import sys
 from typing import Any
 
-READY, IDLE = "__ready__", "__idle__"
+READY, IDLE, EVENTS = "__ready__", "__idle__", "__events__"
+LINGER = 0.02  # seconds an event may wait for others to share its pickle and pipe write (first point ≤ 0.5 s)
 # a worker whose CUDA context a sticky error poisoned: it says LEFT (idle, but take no job) and exits with POISONED
 LEFT, POISONED = "__left__", 3
 
@@ -24,6 +25,7 @@ def worker_main(
 
     torch.set_num_threads(threads)
     from app.executor import job as jobs
+    from app.executor.outbox import Outbox
     from engine import devices
     from engine.control import Control, Steering
 
@@ -45,7 +47,12 @@ def worker_main(
         control = Control(state, tokens, max_seconds=payload.get("max_seconds"),
                           steering=None if steering is None else Steering(steering))
         control.used = 0  # the pool zeroes tokens before handing over a job
-        if not jobs.run(run_ids, payload, lambda *event: outbox.put(event), control, data_dir):
+        events = Outbox(lambda batch: outbox.put((EVENTS, batch)), LINGER)
+        try:
+            usable = jobs.run(run_ids, payload, events.put, control, data_dir)
+        finally:
+            events.close()  # every event of the job is on its way before the pool hears the worker is free
+        if not usable:
             _leave(outbox, index, run_ids[0])
         outbox.put((IDLE, index, run_ids[0]))
 

@@ -1,0 +1,109 @@
+"""The "served" case of overhead.py: the same run trained through the server, its steps/s read from its own events.
+
+Both sides are timed the same way, from the run's metrics events (step, time since training start): the first
+logged point to the last. In-process, events go to a list; served, the run goes through POST /api/runs, a
+warm worker process, the event path back to the web process (with the default checkpoints written), and is
+read from GET /api/runs/{id}/events.
+
+Usage: python bench/served.py [--repeats N] [--case mlp_moons]   (or python bench/overhead.py --served)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+import torch  # noqa: E402
+
+from bench.local_server import local_server, warm_pool  # noqa: E402
+from engine.config import RunConfig  # noqa: E402
+from engine.events import Metrics  # noqa: E402
+from engine.trainer import train  # noqa: E402
+
+TARGET = 0.98  # served steps/s ÷ in-process steps/s
+
+
+def steps_per_s(points: list[tuple[int, float]]) -> float:
+    """(step, seconds since training start) of the logged points: steps per second from the first to the last."""
+    (first_step, first_time), (last_step, last_time) = points[0], points[-1]
+    return (last_step - first_step) / (last_time - first_time)
+
+
+def in_process(raw: dict) -> float:
+    points: list[tuple[int, float]] = []
+
+    def emit(event) -> None:
+        if isinstance(event, Metrics):
+            points.append((event.step, event.time))
+
+    train(RunConfig.model_validate(raw), emit)
+    return steps_per_s(points)
+
+
+def served(client: httpx.Client, raw: dict) -> float:
+    run_id = client.post("/api/runs", json=raw).raise_for_status().json()["id"]
+    points: list[tuple[int, float]] = []
+    kind = None
+    with client.stream("GET", f"/api/runs/{run_id}/events", timeout=600) as response:
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                kind = line.removeprefix("event: ")
+            elif line.startswith("data: ") and kind == "metrics":
+                payload = json.loads(line.removeprefix("data: "))
+                points.append((payload["step"], payload["time"]))
+            elif line.startswith("data: ") and kind == "done":
+                status = json.loads(line.removeprefix("data: "))["status"]
+                assert status == "completed", status
+                break
+    return steps_per_s(points)
+
+
+def measure(name: str, raw: dict, repeats: int, budget_s: float, machine: dict) -> dict:
+    """Interleaved rounds (order flipped each round) of the run in-process and through a one-worker server."""
+    torch.set_num_threads(1)  # as the worker runs (DESCENT_TORCH_THREADS=1)
+    with local_server(workers=1, env={"DESCENT_TORCH_THREADS": "1"}) as server, \
+            httpx.Client(base_url=server.base, timeout=60) as client:
+        warm_pool(client, 1)
+        served(client, raw), in_process(raw)  # warm-up: data caches, first allocations on both sides
+        ours, theirs, ratios = [], [], []
+        start = time.monotonic()
+        for i in range(repeats):
+            if i >= 3 and time.monotonic() - start > budget_s:
+                break
+            if i % 2 == 0:
+                a, b = in_process(raw), served(client, raw)
+            else:
+                b, a = served(client, raw), in_process(raw)
+            ours.append(b)
+            theirs.append(a)
+            ratios.append(b / a)
+    ratio = statistics.median(ratios)
+    return {
+        "bench": "overhead", "case": f"{name}_served", **machine, "repeats": len(ratios),
+        "ratio_served_over_in_process": round(ratio, 3), "ratios": [round(r, 3) for r in ratios],
+        "served_steps_per_s": round(statistics.median(ours), 1),
+        "in_process_steps_per_s": round(statistics.median(theirs), 1),
+        "target": TARGET, "pass": ratio >= TARGET,
+    }
+
+
+def main() -> None:
+    from bench.overhead import CASES, machine
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--budget-s", type=float, default=60.0)
+    parser.add_argument("--case", default="mlp_moons", choices=sorted(CASES))
+    args = parser.parse_args()
+    print(json.dumps(measure(args.case, CASES[args.case], args.repeats, args.budget_s, machine())), flush=True)
+
+
+if __name__ == "__main__":
+    main()
