@@ -1,6 +1,6 @@
 """Training steps per second: engine.trainer.train against a bare PyTorch loop on the same model, data and batches.
 
-Usage: python bench/overhead.py [--repeats N] [--profile]   (no server needed; one thread for both loops)
+Usage: python bench/overhead.py [--repeats N] [--profile] [--served]   (--served starts a one-worker server)
 Prints one JSON line per case; target: engine / bare >= 0.95 (median of interleaved pairs).
 """
 
@@ -168,6 +168,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds per case (at least 3 are run)")
     parser.add_argument("--budget-s", type=float, default=50.0, help="per case: no new round after this long")
     parser.add_argument("--profile", action="store_true", help="print cProfile's top engine costs to stderr")
+    parser.add_argument("--served", action="store_true", help="also train each case through a server (served.py)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     for name, raw in CASES.items():
@@ -178,6 +179,10 @@ def main() -> None:
         print(json.dumps(measure(name, raw, args.repeats, args.budget_s)), flush=True)
         if args.profile:
             profile(raw)
+        if args.served:
+            from bench import served
+
+            print(json.dumps(served.measure(name, raw, args.repeats, args.budget_s, machine())), flush=True)
 
 
 if __name__ == "__main__":

@@ -146,6 +146,10 @@ class Executor(Protocol):
     def busy(self) -> int:
         """Jobs being run now."""
 
+    def starting(self) -> bool:
+        """True until the executor can take a job at once: /healthz and the builder say "starting" meanwhile
+        (a run submitted then waits in the queue)."""
+
     def shutdown(self) -> None:
         """Stop: running jobs are told to stop and their workers end (killed after a grace period); queued
         jobs are dropped without events. Runs left active in the store are marked interrupted at the next

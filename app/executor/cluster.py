@@ -148,6 +148,9 @@ class RayExecutor:
         with self.lock:
             return sum(len(s.job.run_ids) for s in self.pending)
 
+    def starting(self) -> bool:
+        return not self.connected.is_set()
+
     def busy(self) -> int:
         with self.lock:
             return len(self.running)

@@ -131,6 +131,9 @@ class WorkerPool:
         with self.lock:
             return sum(len(p.job.run_ids) for p in self.pending)
 
+    def starting(self) -> bool:
+        return not all(w.ready for w in self.workers)
+
     def busy(self) -> int:
         return sum(1 for w in self.workers if w.run_ids)
 

@@ -6,12 +6,14 @@ context costs hundreds of MiB of GPU memory, and the image's HEALTHCHECK calls t
 
 from __future__ import annotations
 
-import torch
+from importlib import metadata
+
 from fastapi import APIRouter
 
 from app.deps import PoolDep, SettingsDep
 
 router = APIRouter(tags=["health"])
+TORCH = metadata.version("torch")  # what the workers import, read without importing it here
 
 
 @router.get("/healthz")
@@ -19,11 +21,12 @@ def healthz(pool: PoolDep, settings: SettingsDep) -> dict:
     devices = pool.devices()
     first = devices[0] if devices else {}
     return {
-        "status": "ok",
+        # 200 either way (the process is alive); "starting" while the workers import torch and no run can start
+        "status": "starting" if pool.starting() else "ok",
         "device": first.get("device"),  # null until a worker has started
         "gpu": first.get("name"),
         "devices": devices,
-        "torch": torch.__version__,
+        "torch": TORCH,
         "executor": settings.executor,
         "workers": pool.size,
         "busy": pool.busy(),

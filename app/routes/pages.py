@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from app.catalog import build_catalog
 from app.compare import differences, lesson
-from app.deps import RunDep, SettingsDep, StoreDep
+from app.deps import PoolDep, RunDep, SettingsDep, StoreDep
 from app.forms import FormField, fields_for
 from app.links import encode_config, state_from_link
 from app.store import TERMINAL, RunFilter, public
@@ -54,7 +54,7 @@ def task_of(config: dict[str, Any]) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def builder(request: Request, config: str | None = None):
+def builder(request: Request, pool: PoolDep, config: str | None = None):
     state, problem = state_from_link(config)
     sections = []
     info = dataset_info(state["dataset"])
@@ -67,7 +67,7 @@ def builder(request: Request, config: str | None = None):
         start = FormField("start_from", "start from a checkpoint", "group", True,
                           children=fields_for("start_from", StartFrom, state["start_from"]))
     context = {"sections": sections, "train": train, "start": start, "name": state.get("name") or "",
-               "problem": problem, "catalog": build_catalog()}
+               "problem": problem, "catalog": build_catalog(), "starting": pool.starting()}
     return render(request, "builder.html", context)
 
 
