@@ -74,7 +74,7 @@ def run_engine(config: RunConfig) -> tuple[float, float, float]:
     return seconds, done.summary["val_loss"], done.summary["validation_seconds"] / seconds
 
 
-def run_bare(config: RunConfig, with_eval: bool = False) -> tuple[float, float]:
+def run_bare(config: RunConfig, with_eval: bool = False, log=None, on_model=None) -> tuple[float, float]:
     """The loop a person would write by hand, built from the same engine pieces so that model, init, data and
     batch order are identical. with_eval adds the engine's own evaluate() on the same tensors every eval_every."""
     plan = resolve(config)
@@ -84,6 +84,8 @@ def run_bare(config: RunConfig, with_eval: bool = False) -> tuple[float, float]:
     data = datasets.load(plan.names["dataset"], plan.params["dataset"], settings.seed)
     objective = losses[plan.names["loss"]].build(plan.params["loss"], plan.info)
     model = build_model(plan, objective)
+    if on_model is not None:
+        on_model(model)  # vs_tensorboard.py's logger reads the layers
     optimizer = optimizers[plan.names["optimizer"]].build(plan.params["optimizer"], model.parameters())
     batches = BatchOrder(plan.n_train, plan.batch_size, settings.seed, device)
     x_train, y_train = data.x_train, objective.prepare(data.y_train)
@@ -99,8 +101,10 @@ def run_bare(config: RunConfig, with_eval: bool = False) -> tuple[float, float]:
         loss.backward()
         optimizer.step()
         if with_eval and step % every == 0:
-            evaluate(model, objective, x_seen, y_seen)
-            evaluate(model, objective, data.x_val, data.y_val)
+            seen, val = evaluate(model, objective, x_seen, y_seen), evaluate(model, objective, data.x_val, data.y_val)
+            if log is not None:  # vs_tensorboard.py: the same readings handed to a logger (SummaryWriter)
+                log(step, {"train_loss": seen[0], "train_acc": seen[1], "val_loss": val[0], "val_acc": val[1],
+                           "lr": optimizer.param_groups[0]["lr"]})
     seconds = time.perf_counter() - start
     return seconds, evaluate(model, objective, data.x_val, data.y_val)[0]
 
