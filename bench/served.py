@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,6 +38,15 @@ def steps_per_s(points: list[tuple[int, float]]) -> float:
 
 
 def in_process(raw: dict) -> float:
+    """The run in a process of its own, in a session of its own as the server's worker is: with the kernel's
+    autogroup scheduling, a busy machine shares its cores per session, so both sides must stand alike."""
+    command = [sys.executable, __file__, "--in-process", json.dumps(raw)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True, start_new_session=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def train_here(raw: dict) -> float:
+    torch.set_num_threads(1)
     points: list[tuple[int, float]] = []
 
     def emit(event) -> None:
@@ -67,7 +77,6 @@ def served(client: httpx.Client, raw: dict) -> float:
 
 def measure(name: str, raw: dict, repeats: int, budget_s: float, machine: dict) -> dict:
     """Interleaved rounds (order flipped each round) of the run in-process and through a one-worker server."""
-    torch.set_num_threads(1)  # as the worker runs (DESCENT_TORCH_THREADS=1)
     with local_server(workers=1, env={"DESCENT_TORCH_THREADS": "1"}) as server, \
             httpx.Client(base_url=server.base, timeout=60) as client:
         warm_pool(client, 1)
@@ -101,7 +110,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--budget-s", type=float, default=60.0)
     parser.add_argument("--case", default="mlp_moons", choices=sorted(CASES))
+    parser.add_argument("--in-process", help=argparse.SUPPRESS)  # one in-process run of this config (JSON)
     args = parser.parse_args()
+    if args.in_process:
+        print(train_here(json.loads(args.in_process)))
+        return
     print(json.dumps(measure(args.case, CASES[args.case], args.repeats, args.budget_s, machine())), flush=True)
 
 
