@@ -115,6 +115,7 @@ def main() -> None:
     if args.in_process:
         print(train_here(json.loads(args.in_process)))
         return
+    torch.set_num_threads(1)  # what machine() reports: both sides train on one thread
     print(json.dumps(measure(args.case, CASES[args.case], args.repeats, args.budget_s, machine())), flush=True)
 
 
