@@ -181,9 +181,11 @@ def _parse(registry: Registry, spec: Spec, loc: tuple, errors: list, info: DataI
         errors.append(_error((*loc, "name"), f"unknown {registry.kind} '{spec.name}'; choose one of: {known}"))
         return None
     try:
-        # defaults sized for the data set (a network's widths), under whatever the spec gives
-        given = {**defaults_for(registry[spec.name], info), **spec.params}
-        return registry[spec.name].params.model_validate(given)
+        # defaults sized for the data set (a network's widths), under whatever the spec gives; the context names
+        # the sized keys the spec left out, which a field's old name in the spec (batch_norm) overrides
+        sized = defaults_for(registry[spec.name], info)
+        return registry[spec.name].params.model_validate(
+            {**sized, **spec.params}, context={"sized": sized.keys() - spec.params.keys()})
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             errors.append(_error((*loc, "params", *err["loc"]), err["msg"], err["type"]))

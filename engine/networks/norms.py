@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import model_validator
+from pydantic import ValidationInfo, model_validator
 
 from engine.registry import Params
 
@@ -20,7 +20,7 @@ class ReadsOldBatchNorm(Params):
 
     @model_validator(mode="before")
     @classmethod
-    def _batch_norm_alias(cls, data: Any) -> Any:
+    def _batch_norm_alias(cls, data: Any, info: ValidationInfo) -> Any:
         if not isinstance(data, dict) or "batch_norm" not in data:
             return data
         data = dict(data)
@@ -28,6 +28,8 @@ class ReadsOldBatchNorm(Params):
         if not isinstance(old, bool):
             raise ValueError("batch_norm (the old name of norm) must be true or false")
         chosen = "batch" if old else "none"
+        if "norm" in (info.context or {}).get("sized", ()):
+            data["norm"] = chosen  # a default sized for the data gives way to what the person gave
         if data.setdefault("norm", chosen) != chosen:
             raise ValueError(f"batch_norm={str(old).lower()} and norm='{data['norm']}' disagree; give norm only")
         return data

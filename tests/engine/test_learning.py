@@ -11,8 +11,9 @@ CASES = {
     "gru-parity": ("gru", {"name": "parity", "params": {"n_samples": 400, "seq_len": 5}}, 300, 0.01,
                    ("val_acc", ">", 0.95)),
     # chance is 1/4 (four solids) and 1/3 (counts mod 3); the full-size defaults are in the README
-    "cnn-volumes": ("cnn", {"name": "volumes", "params": {"n_samples": 400, "size": 12}}, 100, 0.01,
-                    ("val_acc", ">", 0.4)),
+    # at full size (16³) and seed 0 the 3-D CNN with no norm stayed at 29% here: Adam's first steps at 1e-2 killed
+    # every channel of its second convolution; with the volume default's batch norm it reaches 71%
+    "cnn-volumes": ("cnn", {"name": "volumes", "params": {"n_samples": 400}}, 60, 0.01, ("val_acc", ">", 0.5)),
     "gru-tagging": ("gru", {"name": "sequence_tagging", "params": {"n_samples": 400, "seq_len": 10}}, 300, 0.01,
                     ("val_acc", ">", 0.6)),
     # guessing the mean (1.0) on the adding problem scores an MSE of about 0.17

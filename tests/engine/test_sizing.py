@@ -28,3 +28,10 @@ def test_given_params_win_and_the_stored_config_writes_the_sizes_out():
         16, 16]
     stored = explicit(plan("mnist1d", {"name": "mlp"}))
     assert stored.model.params["hidden_layers"] == [128, 128]
+
+
+def test_a_cnn_on_volumes_opens_with_batch_norm_and_a_given_norm_wins():
+    assert plan("volumes", {"name": "cnn"}).params["model"].norm == "batch"
+    assert plan("digits", {"name": "cnn"}).params["model"].norm == "none"
+    assert plan("volumes", {"name": "cnn", "params": {"norm": "none"}}).params["model"].norm == "none"
+    assert plan("volumes", {"name": "cnn", "params": {"batch_norm": False}}).params["model"].norm == "none"
