@@ -31,12 +31,12 @@ from engine.datasets import DataBundle  # noqa: E402
 from engine.events import Done, Status  # noqa: E402
 from engine.losses import Objective, losses  # noqa: E402
 from engine.optimizers import optimizers  # noqa: E402
+from engine.optimizers.lean import torch_twin  # noqa: E402
 from engine.solo import evaluate  # noqa: E402
 from engine.trainer import TRAIN_EVAL_SAMPLES, BatchOrder, build_model, train  # noqa: E402
 
 TARGET = {"mlp_moons": 1.2, "cnn_mnist1d": 1.0, "resnet_shapes": 1.0}
 DEFAULT_CASES = ("mlp_moons", "cnn_mnist1d")
-IMPLEMENTATION = ("foreach", "fused", "capturable", "differentiable")  # torch picks these itself in a bare loop
 CASES = {
     "mlp_moons": {
         "dataset": {"name": "moons"}, "model": {"name": "mlp"}, "loss": {"name": "cross_entropy"},
@@ -103,9 +103,7 @@ class Bare:
         objective = losses[plan.names["loss"]].build(plan.params["loss"], plan.info)
         model = build_model(plan, objective).to(device)
         engines = optimizers[plan.names["optimizer"]].build(plan.params["optimizer"], list(model.parameters()))
-        torch_class = next(c for c in type(engines).__mro__ if c.__module__.startswith("torch.optim."))
-        defaults = {k: v for k, v in engines.defaults.items() if k not in IMPLEMENTATION}
-        optimizer = torch_class(model.parameters(), **defaults)
+        optimizer = torch_twin(engines, model.parameters())
         batches = BatchOrder(plan.n_train, plan.batch_size, settings.seed, device)
         return cls(config, device, data, objective, model, optimizer, batches, objective.prepare(data.y_train))
 
