@@ -165,9 +165,12 @@ def pca_directions(path: list[State], final: State, names: list[str]) -> tuple[S
 def surface(s: Setting, final: State, d1: State, d2: State, xs: list[float], ys: list[float],
             progress: Progress | None = None, control: Control | None = None,
             batched: bool | None = None) -> list[list[float | None]]:
-    """loss[j][i] at θ_final + xs[i]·d1 + ys[j]·d2 (rows by y, as a Plotly contour's z). `batched` (default: when
-    the network has batched forms) evaluates many points per forward (engine/lab/points.py), else one at a time."""
-    batch = PointBatch(s.model, final, d1, d2, len(s.x)) if (s.batchable if batched is None else batched) else None
+    """loss[j][i] at θ_final + xs[i]·d1 + ys[j]·d2 (rows by y, as a Plotly contour's z). `batched` evaluates many
+    points per forward (engine/lab/points.py), else one at a time; by default it does on a GPU, for a network with
+    batched forms (on a CPU the one-at-a-time way measured faster: bench/landscape.py)."""
+    if batched is None:
+        batched = s.batchable and s.x.device.type != "cpu"
+    batch = PointBatch(s.model, final, d1, d2, len(s.x)) if batched else None
     y_true = s.objective.prepare(s.y)
     grid = []
     for j, y in enumerate(ys):
