@@ -8,7 +8,7 @@ import torch
 from pydantic import Field
 
 from engine.optimizers import LRParams, optimizers
-from engine.optimizers.lean import LeanAdam, LeanAdamW
+from engine.optimizers.lean import LeanAdam, LeanAdamW, fusable
 
 Beta = Annotated[float, Field(ge=0.0, lt=1.0)]
 
@@ -106,8 +106,9 @@ LEAN = {torch.optim.Adam: LeanAdam, torch.optim.AdamW: LeanAdamW}
 def _adam_like(cls):
     def build(params: AdamParams, parameters):
         if cls in LEAN:
+            parameters, fused = fusable(parameters)
             return LEAN[cls](parameters, lr=params.lr, betas=params.betas, eps=params.eps,
-                             weight_decay=params.weight_decay, fused=True)
+                             weight_decay=params.weight_decay, fused=fused)
         return cls(parameters, lr=params.lr, betas=params.betas, eps=params.eps, weight_decay=params.weight_decay)
 
     return build

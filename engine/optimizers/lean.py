@@ -16,8 +16,16 @@ import torch
 IMPLEMENTATION = ("foreach", "fused", "capturable", "differentiable")
 
 
+def fusable(parameters) -> tuple[list[torch.Tensor], bool | None]:
+    """The parameters as a list, and the `fused` flag for them: True on the CPU and CUDA (torch's fused Adam and SGD
+    kernels cover both, so a checkpoint moves between them), else None (torch's own choice, e.g. on `meta`)."""
+    params = list(parameters)
+    return params, (True if all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in params) else None)
+
+
 class LeanStep:
-    """Mixin over a torch.optim class built with fused=True: `kernel` steps one param group."""
+    """Mixin over a torch.optim class built with fused=True (else it steps as torch does): `kernel` steps one param
+    group."""
 
     param_groups: list[dict]
     state: dict
@@ -40,7 +48,8 @@ class LeanStep:
             params = group["params"]
             grads = [p.grad for p in params]
             states = [self.state.get(p) for p in params]  # no entry is made for a weight without state
-            if any(g is None for g in grads) or not self.ready(group, states) or self.has_hooks():
+            if (not group["fused"] or any(g is None for g in grads) or not self.ready(group, states)
+                    or self.has_hooks()):
                 self.torch_step()  # steps every group
                 return loss
             work.append((group, params, grads, states))
@@ -122,4 +131,4 @@ def as_torch(optimizer: torch.optim.Optimizer) -> torch.optim.Optimizer:
     weights); any other optimizer as it is. For code written out for plain PyTorch (engine/export.py)."""
     if type(optimizer) not in (LeanAdam, LeanAdamW, LeanSGD):
         return optimizer
-    return torch_twin(optimizer, optimizer.param_groups[0]["params"], fused=True)
+    return torch_twin(optimizer, optimizer.param_groups[0]["params"], fused=optimizer.defaults["fused"])

@@ -7,7 +7,7 @@ import torch
 from pydantic import Field
 
 from engine.optimizers import LRParams, optimizers
-from engine.optimizers.lean import LeanSGD
+from engine.optimizers.lean import LeanSGD, fusable
 
 
 class SGDParams(LRParams):
@@ -45,7 +45,8 @@ class ZeroStartSGD(LeanSGD):
     formula=r"\theta \leftarrow \theta - \eta\, g", elementwise=True,
 )
 def sgd(params: SGDParams, parameters):
-    return LeanSGD(parameters, lr=params.lr, weight_decay=params.weight_decay, fused=True)
+    parameters, fused = fusable(parameters)
+    return LeanSGD(parameters, lr=params.lr, weight_decay=params.weight_decay, fused=fused)
 
 
 @optimizers.add(
@@ -56,8 +57,9 @@ def sgd(params: SGDParams, parameters):
 )
 def momentum(params: DampenedMomentumParams, parameters):
     cls = ZeroStartSGD if params.dampening > 0 else LeanSGD
+    parameters, fused = fusable(parameters)
     return cls(parameters, lr=params.lr, momentum=params.momentum, dampening=params.dampening,
-               weight_decay=params.weight_decay, fused=True)
+               weight_decay=params.weight_decay, fused=fused)
 
 
 @optimizers.add(
@@ -65,7 +67,6 @@ def momentum(params: DampenedMomentumParams, parameters):
     formula=r"v \leftarrow \lambda v + g,\quad \theta \leftarrow \theta - \eta (g + \lambda v)", elementwise=True,
 )
 def nesterov(params: MomentumParams, parameters):
-    return LeanSGD(
-        parameters, lr=params.lr, momentum=params.momentum, nesterov=True, weight_decay=params.weight_decay,
-        fused=True,
-    )
+    parameters, fused = fusable(parameters)
+    return LeanSGD(parameters, lr=params.lr, momentum=params.momentum, nesterov=True,
+                   weight_decay=params.weight_decay, fused=fused)
