@@ -95,7 +95,7 @@ class Bare:
     y_train: torch.Tensor
 
     @classmethod
-    def build(cls, config: RunConfig) -> Bare:
+    def build(cls, config: RunConfig, fused: bool | None = None) -> Bare:
         plan, settings = resolve(config), config.train
         device = devices.pick(settings.device)
         torch.manual_seed(settings.seed)  # same point in the RNG stream as the trainer, so the init matches
@@ -103,7 +103,7 @@ class Bare:
         objective = losses[plan.names["loss"]].build(plan.params["loss"], plan.info)
         model = build_model(plan, objective).to(device)
         engines = optimizers[plan.names["optimizer"]].build(plan.params["optimizer"], list(model.parameters()))
-        optimizer = torch_twin(engines, model.parameters())
+        optimizer = torch_twin(engines, model.parameters(), fused)
         batches = BatchOrder(plan.n_train, plan.batch_size, settings.seed, device)
         return cls(config, device, data, objective, model, optimizer, batches, objective.prepare(data.y_train))
 
@@ -118,10 +118,10 @@ class Bare:
         return loss
 
 
-def run_bare(config: RunConfig, with_eval: bool = False) -> tuple[float, float]:
+def run_bare(config: RunConfig, with_eval: bool = False, fused: bool | None = None) -> tuple[float, float]:
     """The loop a person would write by hand. with_eval adds the engine's own evaluate() on the same tensors
-    every eval_every."""
-    bare = Bare.build(config)
+    every eval_every; fused=True asks torch for the fused kernel the engine steps with."""
+    bare = Bare.build(config, fused)
     data, objective, model, every = bare.data, bare.objective, bare.model, config.train.eval_every
     x_seen, y_seen = data.x_train[:TRAIN_EVAL_SAMPLES], data.y_train[:TRAIN_EVAL_SAMPLES]
     start = time.perf_counter()
@@ -145,9 +145,12 @@ def measure(name: str, config: RunConfig, repeats: int, budget_s: float) -> dict
     device = config.train.device
     start = time.monotonic()
     reset_cuda_memory(device)
-    run_engine(config), run_bare(config), run_bare(config, True)  # warm-up: data caches, first allocations
+    # warm-up (data caches, first allocations), and the check that both sides train the same model, init, data
+    # and batches: the engine ends where a bare loop on torch's fused kernel ends (torch's default kernel rounds
+    # differently, and over 1 000 steps of the CNN the two runs drift apart: val loss 0.235 against 0.282)
+    engine_loss, fused_loss = run_engine(config)[1], run_bare(config, fused=True)[1]
+    run_bare(config), run_bare(config, True)
     engine_s, bare_s, bare_eval_s, ratios, ratios_eval, shares = [], [], [], [], [], []
-    losses_seen = set()
     for i in range(repeats):
         if i >= 3 and time.monotonic() - start > budget_s:
             break  # a busy machine: three rounds still give a median
@@ -165,7 +168,6 @@ def measure(name: str, config: RunConfig, repeats: int, budget_s: float) -> dict
         bare_eval_s.append(got["bare_eval"][0])
         ratios.append(got["bare"][0] / got["engine"][0])  # steps/s engine over steps/s bare
         ratios_eval.append(got["bare_eval"][0] / got["engine"][0])
-        losses_seen.add((round(got["engine"][1], 5), round(got["bare"][1], 5)))
     ratio = statistics.median(ratios)
     return {
         "bench": "overhead", "case": name, **describe(device), "steps": steps,
@@ -181,10 +183,9 @@ def measure(name: str, config: RunConfig, repeats: int, budget_s: float) -> dict
         "bare_with_eval_steps_per_s": round(steps / statistics.median(bare_eval_s), 1),
         # validation's share of the engine's run time: eval_share (4%) gives it three quarters, 3%
         "validation_share": round(statistics.median(shares), 4), "eval_share": config.train.eval_share,
-        # same final val loss on both sides = same model, init, data and batches (to the rounding of torch's fused
-        # kernel, which the engine steps with, against its default one, over every step of the run)
-        "same_result": all(abs(a - b) <= 1e-3 * max(abs(b), 1e-3) for a, b in losses_seen),
-        "final_val_loss": sorted(losses_seen)[0],
+        "same_result": abs(engine_loss - fused_loss) < 1e-4,
+        "final_val_loss": {"engine": round(engine_loss, 5), "bare_fused": round(fused_loss, 5),
+                           "bare": round(got["bare"][1], 5)},
         **cuda_memory(device),  # the peak of all three sides (the engine's validation and probes included)
         "target": TARGET[name], "pass": ratio >= TARGET[name],
     }

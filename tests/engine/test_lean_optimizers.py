@@ -31,6 +31,16 @@ def gradients(step: int, params: list[torch.Tensor]) -> None:
         p.grad = torch.randn(p.shape, generator=gen) + p.detach() ** 3
 
 
+def step_both(steps: range, first: tuple, second: tuple) -> None:
+    """Each (optimizer, weights) pair steps on the same gradients; then both hold the same weights."""
+    for step in steps:
+        for optimizer, params in (first, second):
+            gradients(step, params)
+            optimizer.step()
+    for a, b in zip(first[1], second[1], strict=True):
+        assert torch.equal(a, b)
+
+
 def build(case: str, params: list[torch.Tensor]) -> torch.optim.Optimizer:
     name = "momentum" if case == "momentum_dampened" else case
     return optimizers[name].build(optimizers[name].params(**KNOBS[case]), params)
@@ -45,13 +55,7 @@ def test_lean_step_equals_torchs_fused_step(case):
     if case == "momentum_dampened":  # the notes' zero-start velocity: torch's twin starts it at 0 too
         for p in torch_params:
             twin.state[p]["momentum_buffer"] = torch.zeros_like(p)
-    for step in range(STEPS):
-        gradients(step, lean_params)
-        gradients(step, torch_params)
-        lean.step()
-        twin.step()
-    for a, b in zip(lean_params, torch_params, strict=True):
-        assert torch.equal(a, b)
+    step_both(range(STEPS), (lean, lean_params), (twin, torch_params))
 
 
 def test_lean_step_takes_the_kernel_after_the_first_step(monkeypatch):
@@ -83,21 +87,11 @@ def test_a_lean_checkpoint_continues_in_torchs_optimizer():
     params, twin_params = weights(), weights()
     lean = build("adam", params)
     twin = torch_twin(lean, twin_params, fused=True)
-    for step in range(5):
-        gradients(step, params)
-        gradients(step, twin_params)
-        lean.step()
-        twin.step()
+    step_both(range(5), (lean, params), (twin, twin_params))
     resumed_params = [p.detach().clone().requires_grad_() for p in params]
     resumed = torch_twin(lean, resumed_params, fused=True)
     resumed.load_state_dict(lean.state_dict())
-    for step in range(5, 10):
-        gradients(step, resumed_params)
-        gradients(step, twin_params)
-        resumed.step()
-        twin.step()
-    for a, b in zip(resumed_params, twin_params, strict=True):
-        assert torch.equal(a, b)
+    step_both(range(5, 10), (resumed, resumed_params), (twin, twin_params))
 
 
 def test_zero_grad_sets_grads_to_none():
