@@ -45,3 +45,16 @@ def test_gpu_script_runs_on_cpu_with_a_line_per_measurement(tmp_path):
             assert line["device"] == "cpu"
     overhead = [line for line in lines if line["bench"] == "overhead"]
     assert all(line["same_result"] and line["ratio_engine_over_bare"] > 0 for line in overhead)
+
+
+def test_compile_bench_measures_a_break_even_on_the_cpu_with_dynamo_alone():
+    # --backend eager: dynamo traces the model, no kernel compiler runs; the GPU's line comes from the same code
+    result = subprocess.run([sys.executable, "bench/compile.py", "--device", "cpu", "--backend", "eager", "--case",
+                             "mlp_moons", "--mode", "default", "--first", "3", "--steady", "20"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (line,) = [json.loads(text) for text in result.stdout.splitlines()]
+    compiled = line["default"]
+    assert line["eager_steps_per_s"] > 0 and compiled["steps_per_s"] > 0
+    assert compiled["first_point_delay_s"] > 0  # tracing happens within the first steps
+    assert compiled["break_even_steps"] is None or compiled["break_even_steps"] >= 3
