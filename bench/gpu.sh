@@ -42,8 +42,8 @@ if [ "$quick" = 1 ]; then
     run race 120 bench/race.py --device "$device" --mlp-steps 20 --cnn-steps 10 --repeats 1
     run landscape 120 bench/landscape.py --device "$device" --n 3 --depths "" --steps 20
 else
-    run overhead 150 bench/overhead.py --device "$device" --repeats 3 --budget-s 40
-    run race 100 bench/race.py --device "$device" --repeats 3
+    run overhead 130 bench/overhead.py --device "$device" --repeats 3 --budget-s 30
+    run race 90 bench/race.py --device "$device" --repeats 3
     run landscape 60 bench/landscape.py --device "$device" --depths ""
 fi
 
@@ -54,7 +54,7 @@ if [ "$device" = cuda ]; then
         run compile 120 bench/compile.py --device cuda --first 3 --steady 20
     else
         run resnet 60 bench/overhead.py --device cuda --case resnet_shapes --repeats 3 --budget-s 30
-        run compile 150 bench/compile.py --device cuda
+        run compile 120 bench/compile.py --device cuda
     fi
 else
     note resnet "no CUDA device: the ResNet on 32x32 images and its GPU memory are CUDA-only (minutes on a CPU)"
