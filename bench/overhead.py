@@ -1,8 +1,9 @@
 """Training steps per second: engine.trainer.train against a bare PyTorch loop on the same model, data and batches.
 
-Usage: python bench/overhead.py [--repeats N] [--device cpu|cuda] [--case NAME ...] [--steps N] [--profile]
-(no server needed; one thread for both loops). Prints one JSON line per case; target: engine ÷ bare >= TARGET
-(median of interleaved pairs). The resnet case (a ResNet on 32×32 images) runs only when named: gpu.sh does.
+Usage: python bench/overhead.py [--repeats N] [--device cpu|cuda] [--case NAME ...] [--steps N] [--profile] [--served]
+(one thread for both loops; --served starts a one-worker server). Prints one JSON line per case; target:
+engine ÷ bare >= TARGET (median of interleaved pairs). The resnet case (a ResNet on 32×32 images) runs only when
+named: gpu.sh does.
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ CASES = {
         "train": {"steps": 500, "batch_size": 128, "seed": 0, "eval_every": 10, "device": "cpu"},
     },
 }
+
+
+def machine() -> dict:
+    """What served.py's lines say about where they ran: the CPU, as this bench's own lines do."""
+    return describe("cpu")
 
 
 def run_engine(config: RunConfig) -> tuple[float, float, float]:
@@ -118,18 +124,23 @@ class Bare:
         return loss
 
 
-def run_bare(config: RunConfig, with_eval: bool = False, fused: bool | None = None) -> tuple[float, float]:
+def run_bare(config: RunConfig, with_eval: bool = False, log=None, on_model=None,
+             fused: bool | None = None) -> tuple[float, float]:
     """The loop a person would write by hand. with_eval adds the engine's own evaluate() on the same tensors
-    every eval_every; fused=True asks torch for the fused kernel the engine steps with."""
+    every eval_every (handed to `log` when given); fused=True asks torch for the fused kernel the engine steps with."""
     bare = Bare.build(config, fused)
     data, objective, model, every = bare.data, bare.objective, bare.model, config.train.eval_every
+    if on_model is not None:
+        on_model(model)  # vs_tensorboard.py's logger reads the layers
     x_seen, y_seen = data.x_train[:TRAIN_EVAL_SAMPLES], data.y_train[:TRAIN_EVAL_SAMPLES]
     start = time.perf_counter()
     for step in range(1, resolve(config).total_steps + 1):
         bare.step()
         if with_eval and step % every == 0:
-            evaluate(model, objective, x_seen, y_seen)
-            evaluate(model, objective, data.x_val, data.y_val)
+            seen, val = evaluate(model, objective, x_seen, y_seen), evaluate(model, objective, data.x_val, data.y_val)
+            if log is not None:  # vs_tensorboard.py: the same readings handed to a logger (SummaryWriter)
+                log(step, {"train_loss": seen[0], "train_acc": seen[1], "val_loss": val[0], "val_acc": val[1],
+                           "lr": bare.optimizer.param_groups[0]["lr"]})
     devices.synchronize(bare.device)  # the GPU runs behind the host: the loop has ended when its work has
     seconds = time.perf_counter() - start
     return seconds, evaluate(model, objective, data.x_val, data.y_val)[0]
@@ -210,6 +221,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--case", action="append", choices=list(CASES), help="repeatable; default: mlp and cnn")
     parser.add_argument("--steps", type=int, help="steps per run in place of each case's own (a quick check)")
+    parser.add_argument("--served", action="store_true", help="also train each case through a server (served.py)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     for name in args.case or DEFAULT_CASES:
@@ -222,6 +234,10 @@ def main() -> None:
         print(json.dumps(measure(name, config, args.repeats, args.budget_s)), flush=True)
         if args.profile:
             profile(config)
+        if args.served:
+            from bench import served
+
+            print(json.dumps(served.measure(name, raw, args.repeats, args.budget_s, machine())), flush=True)
 
 
 if __name__ == "__main__":
