@@ -5,6 +5,7 @@ optimizers versus engine.trainer.train of one member (adam), same data, steps an
 Prints one JSON line per case with the median ratio, the same ratio for the training step alone (forward, backward
 and every member's optimizer step: what batching saves on this device before logging), and the load average.
 Usage: python bench/race.py [--repeats N] [--mlp-steps N] [--cnn-steps N] [--case NAME] [--device cuda] [--threads N]
+A case whose data set needs a package this interpreter lacks prints a "skipped" line (bench/gpu.sh on a bare GPU).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.machine import describe, missing_package  # noqa: E402
 from engine import devices  # noqa: E402
 from engine.batching import batching_obstacle  # noqa: E402
 from engine.config import RunConfig, resolve  # noqa: E402
@@ -95,11 +96,8 @@ def measure(name: str, configs: list[RunConfig], target: float, repeats: int) ->
         ratios.append(raced[0] / alone[0])
         cpu_ratios.append(raced[1] / alone[1])
     ratio = statistics.median(ratios)
-    device = devices.pick(single.train.device)
     return {
-        "bench": "race", "case": name, "machine": platform.machine(), "cpus": os.cpu_count(),
-        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-        "torch": torch.__version__, "threads": torch.get_num_threads(), "members": len(configs),
+        "bench": "race", "case": name, **describe(single.train.device), "members": len(configs),
         "steps": resolve(single).total_steps, "batched": batching_obstacle([resolve(c) for c in configs]) is None,
         "race_s": round(statistics.median(race_s), 3), "single_s": round(statistics.median(single_s), 3),
         "ratio_race_over_single": round(ratio, 3), "ratios": [round(r, 3) for r in ratios],
@@ -122,7 +120,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     steps = {"mlp_moons": args.mlp_steps, "cnn_mnist1d": args.cnn_steps}
     for name, (base, target) in CASES.items():
-        if args.case in (None, name):
+        package = missing_package(base["dataset"]["name"])
+        if args.case in (None, name) and package:
+            print(json.dumps({"bench": "race", "case": name, "skipped": f"the package {package} is missing"}))
+        elif args.case in (None, name):
             configs = members(base, steps[name], args.device)
             print(json.dumps(measure(name, configs, target, args.repeats)), flush=True)
 

@@ -26,6 +26,7 @@ from engine.config import Plan, RunConfig, TrainSettings, resolve
 from engine.export_torchscript import ExportError, serialize_loss, serialize_model, serialize_predict
 from engine.losses import losses
 from engine.optimizers import optimizers
+from engine.optimizers.lean import as_torch
 from engine.regularizers import regularizers
 from engine.schedules import build_factor
 from engine.trainer import EVAL_CHUNK, TRAIN_EVAL_SAMPLES, build_model
@@ -168,6 +169,7 @@ def _is_literal(value: Any) -> bool:
 
 def _optimizer_code(optimizer: torch.optim.Optimizer, model: nn.Module, name: str) -> str:
     """`torch.optim.X(parameters, k=v, ...)` from the built optimizer's defaults, checked by rebuilding it."""
+    optimizer = as_torch(optimizer)
     cls = type(optimizer)
     if getattr(torch.optim, cls.__name__, None) is not cls:
         raise ExportError(f"optimizer '{name}' is not a torch.optim class ({cls.__qualname__})")

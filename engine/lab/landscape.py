@@ -19,7 +19,9 @@ from engine.config import RunConfig, resolve
 from engine.control import Action, Control
 from engine.events import Done, Event, Metrics, Probe, Status
 from engine.lab.curvature import curvature
+from engine.lab.points import PointBatch
 from engine.losses import Objective, losses
+from engine.networks import networks
 from engine.trainer import build_model, train
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class Setting:
     x_val: torch.Tensor
     y_val: torch.Tensor
     init: State
+    batchable: bool = False  # the network's entry says it has batched forms: many grid points per forward
 
     @torch.no_grad()
     def loss(self, state: State, val: bool = False) -> float:
@@ -64,7 +67,8 @@ def setting(config: RunConfig, samples: int, device: torch.device | None = None)
     model = build_model(plan, objective).to(device).eval()
     init = {k: v.detach().clone() for k, v in model.state_dict().items()}
     return Setting(model, objective, data.x_train[:samples], data.y_train[:samples],
-                   data.x_val[:samples], data.y_val[:samples], init)
+                   data.x_val[:samples], data.y_val[:samples], init,
+                   networks[plan.names["model"]].meta.get("batchable", False))
 
 
 def interpolation(s: Setting, final: State, n: int = 25, progress: Progress | None = None) -> dict[str, Any]:
@@ -159,18 +163,26 @@ def pca_directions(path: list[State], final: State, names: list[str]) -> tuple[S
 
 
 def surface(s: Setting, final: State, d1: State, d2: State, xs: list[float], ys: list[float],
-            progress: Progress | None = None, control: Control | None = None) -> list[list[float | None]]:
-    """loss[j][i] at θ_final + xs[i]·d1 + ys[j]·d2 (rows by y, as a Plotly contour's z)."""
+            progress: Progress | None = None, control: Control | None = None,
+            batched: bool | None = None) -> list[list[float | None]]:
+    """loss[j][i] at θ_final + xs[i]·d1 + ys[j]·d2 (rows by y, as a Plotly contour's z). `batched` evaluates many
+    points per forward (engine/lab/points.py), else one at a time; by default it does on a GPU, for a network with
+    batched forms (on a CPU the one-at-a-time way measured faster: bench/landscape.py)."""
+    if batched is None:
+        batched = s.batchable and s.x.device.type != "cpu"
+    batch = PointBatch(s.model, final, d1, d2, len(s.x)) if batched else None
+    y_true = s.objective.prepare(s.y)
     grid = []
     for j, y in enumerate(ys):
         if control is not None and control.checkpoint(lambda event: None) is Action.STOP:
             raise Stopped
-        row = []
-        for x in xs:
-            state = {k: v + x * d1[k] + y * d2[k] if k in d1 else v for k, v in final.items()}
-            loss = s.loss(state)
-            row.append(loss if math.isfinite(loss) else None)
-        grid.append(row)
+        if batch is not None:
+            row = []
+            for i in range(0, len(xs), batch.size):
+                row += batch.losses([(x, y) for x in xs[i : i + batch.size]], s.x, y_true, s.objective.fn)
+        else:
+            row = [s.loss({k: v + x * d1[k] + y * d2[k] if k in d1 else v for k, v in final.items()}) for x in xs]
+        grid.append([loss if math.isfinite(loss) else None for loss in row])
         if progress:
             progress((j + 1) / len(ys))
     return grid
@@ -178,8 +190,9 @@ def surface(s: Setting, final: State, d1: State, d2: State, xs: list[float], ys:
 
 def landscape(config: RunConfig, final: State, last_step: int, kind: str, n: int = 25, span: float = 1.0,
               samples: int = 512, seed: int = 0, control: Control | None = None,
-              progress: Progress | None = None) -> dict[str, Any]:
-    """One landscape of a run whose last checkpoint holds `final` (a model state_dict at `last_step`)."""
+              progress: Progress | None = None, batched: bool | None = None) -> dict[str, Any]:
+    """One landscape of a run whose last checkpoint holds `final` (a model state_dict at `last_step`); `batched`
+    as surface() takes it."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     s = setting(config, samples)
@@ -207,7 +220,7 @@ def landscape(config: RunConfig, final: State, last_step: int, kind: str, n: int
         grid_progress = (lambda f: progress(0.5 + 0.5 * f)) if progress else None
     xs = torch.linspace(-half_x, half_x, n).tolist()
     ys = torch.linspace(-half_y, half_y, n).tolist()
-    loss = surface(s, final, d1, d2, xs, ys, grid_progress, control)
+    loss = surface(s, final, d1, d2, xs, ys, grid_progress, control, batched)
     return {"kind": kind, "xs": xs, "ys": ys, "loss": loss, "path": path, "directions": info,
             "centre_loss": s.loss(final), "curvature": curvature(loss, xs, ys)}
 

@@ -8,6 +8,7 @@ import torch
 from pydantic import Field
 
 from engine.optimizers import LRParams, optimizers
+from engine.optimizers.lean import LeanAdam, LeanAdamW, fusable
 
 Beta = Annotated[float, Field(ge=0.0, lt=1.0)]
 
@@ -96,8 +97,18 @@ _ADAM_FAMILY = {
 }
 
 
+# torch's fused kernels (CPU and CUDA alike), called lean (engine/optimizers/lean.py): 57 µs an Adam step on the
+# moons MLP against 484 µs for torch's default and 159 µs for torch's fused step; the others keep torch's default
+# (foreach on a GPU; foreach brought nothing on this CPU)
+LEAN = {torch.optim.Adam: LeanAdam, torch.optim.AdamW: LeanAdamW}
+
+
 def _adam_like(cls):
     def build(params: AdamParams, parameters):
+        if cls in LEAN:
+            parameters, fused = fusable(parameters)
+            return LEAN[cls](parameters, lr=params.lr, betas=params.betas, eps=params.eps,
+                             weight_decay=params.weight_decay, fused=fused)
         return cls(parameters, lr=params.lr, betas=params.betas, eps=params.eps, weight_decay=params.weight_decay)
 
     return build
