@@ -24,7 +24,11 @@ import { encodeConfig, postJSON, showErrors } from "./api.js";
         return raw; // the server names the field and says what is wrong
       }
     }
-    if (type === "list") return raw.split(/[\s,]+/).filter(Boolean).map((v) => (isNaN(Number(v)) ? v : Number(v)));
+    if (type === "list") {
+      const items = raw.split(/[\s,]+/).filter(Boolean);
+      // a list of names stays text: "1." is a layer's prefix, not the number 1
+      return input.dataset.item === "string" ? items : items.map((v) => (isNaN(Number(v)) ? v : Number(v)));
+    }
     if (type === "auto") return isNaN(Number(raw)) ? raw : Number(raw);
     return raw;
   }
@@ -61,8 +65,11 @@ import { encodeConfig, postJSON, showErrors } from "./api.js";
   }
 
   function syncUrl(form) {
-    // the builder's whole state lives in the address, so a link recreates the experiment
-    history.replaceState(null, "", "/?config=" + encodeConfig(collectConfig(form)));
+    // the builder's whole state lives in the address, so a link recreates the experiment; the lab and a new
+    // sweep open on it too
+    const query = "?config=" + encodeConfig(collectConfig(form));
+    history.replaceState(null, "", "/" + query);
+    document.querySelectorAll("a[data-carries-config]").forEach((link) => (link.href = link.pathname + query));
   }
 
   // the form's errors: each beside its field, all of them in the box under the form
