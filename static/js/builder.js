@@ -136,7 +136,9 @@ import { encodeConfig, postJSON, showErrors } from "./api.js";
       const response = await fetch("/partials/plan", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(collectConfig(form)),
       });
-      document.getElementById("plan").innerHTML = await response.text();
+      const plan = document.getElementById("plan");
+      plan.innerHTML = await response.text();
+      plan.dispatchEvent(new CustomEvent("plan:updated", { bubbles: true })); // the freeze checklist follows it
     }, 250);
   }
 
