@@ -38,6 +38,8 @@ def _section(section: Section, name: str, values: dict, info: DataInfo | None = 
         "entries": section.registry.catalog(), "entry": entry.describe() if entry else None,
         "fields": fields_for(f"{section.key}.params", entry.params, {**sized, **values}) if entry else [],
         "sized_for": info if sized else None,
+        # the data's task (classification or regression), which the loss select marks its losses by
+        "task": info.task if info and section.key == "dataset" else None,
     }
 
 
