@@ -156,24 +156,6 @@ import { encodeConfig, postJSON, showErrors } from "./api.js";
     refreshPlan(form);
   }
 
-  async function upload(form) {
-    const data = new FormData();
-    form.querySelectorAll("input[data-upload]").forEach((input) => {
-      if (input.files[0]) data.append(input.dataset.upload, input.files[0]);
-    });
-    const result = document.getElementById("upload-result");
-    const response = await fetch("/api/uploads", { method: "POST", body: data });
-    const body = await response.json();
-    if (response.status !== 201) {
-      result.textContent = Array.isArray(body.detail) ? body.detail.map((e) => e.msg).join("; ") : body.detail;
-      return;
-    }
-    form.querySelector("[name='dataset.params.upload_id']").value = body.id;
-    result.textContent = `${body.name}: ${body.n_samples} samples, ${body.kind} ${JSON.stringify(body.input_shape)}, ` +
-      (body.task === "classification" ? `${body.n_classes} classes` : "regression");
-    changed(form);
-  }
-
   // a race: the builder's config is the base; each ticked optimizer (or each value of one setting) a variant
   function raceVariants(form) {
     const ticked = Array.from(form.querySelectorAll("[data-race-optimizer]:checked")).map((box) => {
@@ -221,9 +203,6 @@ import { encodeConfig, postJSON, showErrors } from "./api.js";
 
   function initBuilder(form) {
     document.getElementById("race-button").addEventListener("click", () => startRace(form));
-    form.addEventListener("click", (event) => {
-      if (event.target.id === "upload-button") upload(form);
-    });
     filterNetworks(form);
     renderMath(form);
     changed(form);
