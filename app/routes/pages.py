@@ -125,6 +125,7 @@ def run_page(request: Request, run: RunDep, store: StoreDep, settings: SettingsD
     context = {"run": public(run), "terminal": run.status in TERMINAL, "shared": encode_config(run.config),
                "waiting": waiting, "ahead": ahead,
                "race": race, "sweep": sweep, "trial": _trial_number(sweep, run.id),
+               "schedule_moves": _schedule_moves(run.config),
                "task": task_of(run.config), "steerable": optimizer_fields(run.config["optimizer"]["name"]),
                "finetune": encode_config(finetune),
                "checkpoints": checkpoint.steps_on_disk(settings.checkpoint_root, run.id)}
@@ -165,6 +166,15 @@ def race_page(request: Request, comparison_id: str, store: StoreDep):
     return render(request, "compare.html", {"members": members, "labels": comparison.labels, "race": comparison,
                                             "title": comparison.name or "Race", "note": note,
                                             "lesson": lesson([m["config"] for m in members]), **_chart_facts(members)})
+
+
+def _schedule_moves(config: dict[str, Any]) -> bool:
+    """Whether the run's lr schedule changes the lr, so that a continuation may extend or restart it."""
+    spec = config.get("schedule") or {}
+    if spec.get("name") not in SECTIONS["schedule"]:
+        return False
+    steady = SECTIONS["schedule"][spec["name"]].meta.get("steady", False)
+    return not steady or bool((spec.get("params") or {}).get("warmup_steps"))
 
 
 def _trial_number(sweep, run_id: str) -> int | None:

@@ -31,3 +31,11 @@ def test_continue_a_cosine_run_restarting_its_schedule(page, live_server):
     page.locator("#continue-form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/runs/(?!" + parent + r")[0-9a-f]{12}$"))
     expect(page.locator("#schedule-used")).to_contain_text("extended over all 80 steps")
+
+
+def test_a_constant_lr_has_no_schedule_to_choose_about(page, live_server):
+    run_id = httpx.post(f"{live_server}/api/runs", json=run_config(train={"steps": 20}), timeout=60).json()["id"]
+    wait_for(lambda: httpx.get(f"{live_server}/api/runs/{run_id}", timeout=30).json()["status"] == "completed", 180)
+    page.goto(f"{live_server}/runs/{run_id}")
+    expect(page.locator("#continue-form [name=steps]")).to_be_visible()
+    expect(page.locator("#continue-form .schedule-choice")).to_have_count(0)
