@@ -16,23 +16,22 @@ def built_on_mnist1d(page, live_server) -> None:
     expect(page).to_have_url(re.compile("config="))
 
 
+def opened(page, live_server, link: str, address: str, holder: str) -> dict:
+    """The config the page behind `link` opens on, after building on MNIST-1D."""
+    built_on_mnist1d(page, live_server)
+    page.click(link)
+    page.wait_for_url(re.compile(address))
+    box = page.locator(holder)
+    return json.loads(box.input_value() if holder == "#config-json" else box.text_content())
+
+
 def test_the_lab_opens_with_the_builders_config(page, live_server):
-    built_on_mnist1d(page, live_server)
-    page.click("#open-lab")
-    page.wait_for_url(re.compile(r"/lab\?config="))
-    config = json.loads(page.locator("#config-json").input_value())
-    assert config["dataset"]["name"] == "mnist1d" and config["optimizer"]["params"]["lr"] == 0.003
-    page.go_back()
-    built_on_mnist1d(page, live_server)
-    page.click("header nav a:text('Lab')")  # the top bar's Lab carries it too
-    page.wait_for_url(re.compile(r"/lab\?config="))
-    assert json.loads(page.locator("#config-json").input_value())["dataset"]["name"] == "mnist1d"
+    for link in ("#open-lab", "header nav a:text('Lab')"):  # the builder's Lab… and the top bar's Lab
+        config = opened(page, live_server, link, r"/lab\?config=", "#config-json")
+        assert config["dataset"]["name"] == "mnist1d" and config["optimizer"]["params"]["lr"] == 0.003
 
 
 def test_a_new_sweep_opens_on_the_builders_config(page, live_server):
-    built_on_mnist1d(page, live_server)
-    page.click("#open-sweep")
-    page.wait_for_url(re.compile(r"/sweeps/new\?config="))
-    base = json.loads(page.locator("#sweep-base").text_content())
+    base = opened(page, live_server, "#open-sweep", r"/sweeps/new\?config=", "#sweep-base")
     assert base["dataset"]["name"] == "mnist1d" and base["optimizer"]["params"]["lr"] == 0.003
     expect(page.locator("#sweep-new .config-line")).to_contain_text("mnist1d")
