@@ -1,4 +1,4 @@
-// A list of layers (the CNN's conv_layers) as rows: one row per layer, a control per field of the layer's params
+// A list of objects (the CNN's conv_layers, a run's steers) as rows: one row per item, a control per field of the layer's params
 // model (the columns come from the server, so a new field shows up here with no edit). The JSON textarea stays the
 // field the builder reads; the rows write it, and editing the JSON redraws the rows.
 (function () {
@@ -64,18 +64,19 @@
       row.insertCell().textContent = String(i + 1);
       columns.forEach((column) => {
         const value = column.key in layer ? layer[column.key] : column.value;
-        row.insertCell().append(control(column, value, `${column.key} of layer ${i + 1}`));
+        row.insertCell().append(control(column, value, `${column.key} of row ${i + 1}`));
       });
       const remove = Object.assign(document.createElement("button"), { type: "button", textContent: "×",
                                                                          className: "link danger" });
       remove.dataset.remove = String(i);
-      remove.setAttribute("aria-label", `remove layer ${i + 1}`);
+      remove.setAttribute("aria-label", `remove row ${i + 1}`);
       remove.disabled = layers.length === 1;
       row.insertCell().append(remove);
     });
-    const add = Object.assign(document.createElement("button"), { type: "button", textContent: "+ layer",
+    const add = Object.assign(document.createElement("button"), { type: "button", textContent: "+ row",
                                                                     className: "link" });
     add.dataset.add = "true";
+    add.setAttribute("aria-label", `add a row to ${editor.dataset.for.split(".").pop()}`);
     editor.replaceChildren(table, add);
   }
 

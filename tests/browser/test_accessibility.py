@@ -58,6 +58,9 @@ CONTROLS = """() => Array.from(document.querySelectorAll(
   .filter((el) => !el.disabled && el.getClientRects().length && getComputedStyle(el).visibility !== "hidden")
   // Tab stops once in a group of radio buttons, at the checked one; the arrow keys move within it
   .filter((el) => el.type !== "radio" || el.checked)
+  // a closed <details> shows its summary only
+  .filter((el) => { const shut = el.closest("details:not([open])");
+                    return !shut || (el.tagName === "SUMMARY" && el.parentElement === shut); })
   .map((el) => el.outerHTML.slice(0, 120))"""
 FOCUSED = "() => document.activeElement.outerHTML.slice(0, 120)"
 
@@ -82,14 +85,14 @@ def test_the_builder_is_operated_from_the_keyboard(page, live_server):
     page.goto(live_server + "/")
     page.select_option("#section-dataset select.component", "mnist1d")
     page.select_option("#section-model select.component", "cnn")
-    add = page.locator(".layer-rows [data-add]")
+    add = page.locator("#section-model .layer-rows [data-add]")
     add.focus()
     page.keyboard.press("Enter")
-    expect(page.locator(".layer-rows tbody tr")).to_have_count(4)
+    expect(page.locator("#section-model .layer-rows tbody tr")).to_have_count(4)
     expect(add).to_be_focused()  # the redraw keeps the keyboard where it was
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")  # the last row's remove button
-    expect(page.locator(".layer-rows tbody tr")).to_have_count(3)
+    expect(page.locator("#section-model .layer-rows tbody tr")).to_have_count(3)
     page.focus("#open-lab")
     page.keyboard.press("Enter")
     page.wait_for_url("**/lab?config=*")

@@ -20,30 +20,30 @@ def test_conv_layers_as_rows_and_as_json(page, live_server):
     page.select_option("#section-dataset select.component", "mnist1d")
     expect(page.locator("#section-model .sized")).to_contain_text("1×40", timeout=20_000)
     page.select_option("#section-model select.component", "cnn")
-    rows = page.locator(".layer-rows tbody tr")
+    rows = page.locator("#section-model .layer-rows tbody tr")
     expect(rows).to_have_count(3)
-    expect(page.locator(".layer-rows thead")).to_contain_text("channels")
+    expect(page.locator("#section-model .layer-rows thead")).to_contain_text("channels")
     for column in ("kernel", "stride", "padding", "pool"):
-        expect(page.locator(".layer-rows thead")).to_contain_text(column)
+        expect(page.locator("#section-model .layer-rows thead")).to_contain_text(column)
     pools = page.locator("#plan tbody td:text-is('MaxPool1d')")
     expect(pools).to_have_count(3, timeout=20_000)
 
-    page.get_by_label("channels of layer 2").fill("24")
+    page.get_by_label("channels of row 2").fill("24")
     assert layers(page)[1]["channels"] == 24
-    page.get_by_label("pool of layer 1").select_option("none")
+    page.get_by_label("pool of row 1").select_option("none")
     expect(pools).to_have_count(2, timeout=20_000)  # the plan follows: no pooling after the first layer
-    page.click(".layer-rows [data-add]")
+    page.click("#section-model .layer-rows [data-add]")
     expect(rows).to_have_count(4)
     assert layers(page)[3] == layers(page)[2]  # a new layer starts as a copy of the last
-    page.get_by_label("remove layer 3").click()
+    page.get_by_label("remove row 3").click()
     expect(rows).to_have_count(3)
     assert [layer["channels"] for layer in layers(page)] == [16, 24, 32]
 
-    page.click(".as-json summary")  # the same list as JSON, for pasting
+    page.click("#section-model .as-json summary")  # the same list as JSON, for pasting
     page.fill(JSON, '[{"channels": 8, "kernel_size": 5}, {"channels": 12, "padding": 1}]')
     expect(rows).to_have_count(2)
-    expect(page.get_by_label("kernel_size of layer 1")).to_have_value("5")
-    expect(page.get_by_label("padding of layer 2")).to_have_value("1")
+    expect(page.get_by_label("kernel_size of row 1")).to_have_value("5")
+    expect(page.get_by_label("padding of row 2")).to_have_value("1")
 
     page.fill("[name='train.steps']", "10")
     page.click("#train-button")
