@@ -21,15 +21,22 @@ from engine.registry import schema
 class FormField:
     name: str
     label: str
-    widget: str  # number, integer, checkbox, select, list, json, text, group
+    widget: str  # number, integer, checkbox, select, list, json, rows, text, group
     value: Any
     description: str = ""
     options: list[Any] = field(default_factory=list)
     minimum: float | None = None
     maximum: float | None = None
     item_type: str = ""  # for list widgets: integer or number
-    children: list[FormField] = field(default_factory=list)  # for group widgets: an optional sub-model
+    # group widgets: an optional sub-model's fields; rows widgets: the columns, one per field of a row's model
+    children: list[FormField] = field(default_factory=list)
     optional: bool = False  # left empty it means null; any other field left empty is an error in the form
+
+    @property
+    def column(self) -> dict[str, Any]:
+        """This field as a column of a row editor (the browser builds one control per row from it)."""
+        return {"key": self.label, "widget": self.widget, "value": self.value, "description": self.description,
+                "options": self.options, "minimum": self.minimum, "maximum": self.maximum, "optional": self.optional}
 
 
 def _widget(schema: dict[str, Any]) -> tuple[str, list[Any], str]:
@@ -43,12 +50,15 @@ def _widget(schema: dict[str, Any]) -> tuple[str, list[Any], str]:
     if kind == "array":
         items = schema.get("items") or (schema.get("prefixItems") or [{}])[0]
         if "$ref" in items or items.get("type") == "object":
-            return "json", [], ""  # a list of layers: edited as JSON, checked by the same params model
+            return "json", [], ""  # a list of objects: edited as JSON, checked by the same params model
         return "list", [], items.get("type", "number")
     if "anyOf" in schema:
-        kinds = [s.get("type") for s in schema["anyOf"] if s.get("type") != "null"]
+        given = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        kinds = [s.get("type") for s in given]
         if len(kinds) == 1 and kinds[0] in ("integer", "number"):
             return kinds[0], [], ""  # an optional number: empty means null
+        if len(given) == 1 and "enum" in given[0]:
+            return "select", list(given[0]["enum"]), ""  # an optional choice: empty means null
     return "text", [], ""  # unions such as int | "same": the browser sends what was typed
 
 
@@ -60,6 +70,12 @@ def _sub_model(annotation: Any) -> type[BaseModel] | None:
         models = [a for a in typing.get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
         return models[0] if len(models) == 1 else None
     return None
+
+
+def _row_model(annotation: Any) -> type[BaseModel] | None:
+    """X for an annotation `list[X]` where X is a pydantic model (a list of layers)."""
+    args = typing.get_args(annotation) if typing.get_origin(annotation) is list else ()
+    return args[0] if len(args) == 1 and isinstance(args[0], type) and issubclass(args[0], BaseModel) else None
 
 
 def fields_for(prefix: str, model: type[BaseModel], values: dict[str, Any] | None = None) -> list[FormField]:
@@ -80,10 +96,15 @@ def fields_for(prefix: str, model: type[BaseModel], values: dict[str, Any] | Non
                                     children=fields_for(name, sub, given if isinstance(given, dict) else {})))
             continue
         widget, options, item_type = _widget(prop)
+        rows = _row_model(model.model_fields[key].annotation)
         if widget == "list" and isinstance(given, (list, tuple)):
             given = ", ".join(str(v) for v in given)
         elif widget == "json":
             given = json.dumps(given)
+            if rows is not None:  # a list of layers: a row editor, one row per layer and a column per field
+                result.append(FormField(name=name, label=key, widget="rows", value=given,
+                                        description=prop.get("description", ""), children=fields_for(name, rows)))
+                continue
         result.append(FormField(
             name=name, label=key, widget=widget, value=given, description=prop.get("description", ""),
             options=options, minimum=prop.get("minimum", prop.get("exclusiveMinimum")),

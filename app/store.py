@@ -7,9 +7,9 @@ import json
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -19,17 +19,20 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
     cast,
     create_engine,
     event,
     func,
+    not_,
+    or_,
     select,
     update,
 )
 from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from app import schema
+from app import jobs, schema
 from engine.events import dumps
 from engine.status import ACTIVE, TERMINAL, RunStatus  # noqa: F401 (TERMINAL: the app reads both from here)
 
@@ -110,6 +113,13 @@ class RunFilter(BaseModel):
     optimizer: str | None = None
     status: RunStatus | None = None
     tag: str | None = None
+    kind: jobs.Kind | Literal["any"] | None = Field(
+        None, description="runs, or the jobs about a run (loss landscapes, LR range tests); none given: any")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_means_any(cls, value: Any) -> Any:
+        return None if value == "" else value  # a filter form's "all" option sends the field empty
 
     def clauses(self) -> list:
         config = RunRow.config
@@ -119,11 +129,28 @@ class RunFilter(BaseModel):
         if self.status:
             found.append(RunRow.status == self.status.value)
         if self.tag:
-            # tags are a JSON list of strings: its text holds the tag's own JSON, quotes included, only as an element
-            quoted = json.dumps(self.tag)
-            pattern = "".join("\\" + c if c in "\\%_" else c for c in quoted)
-            found.append(cast(RunRow.tags, Text).like(f"%{pattern}%", escape="\\"))
+            found.append(_has_tag(self.tag))
+        if self.kind and self.kind != "any":
+            found.append(_KIND[self.kind]())
         return found
+
+
+def _has_tag(tag: str):
+    # tags are a JSON list of strings: its text holds the tag's own JSON, quotes included, only as an element
+    pattern = "".join("\\" + c if c in "\\%_" else c for c in json.dumps(tag))
+    return cast(RunRow.tags, Text).like(f"%{pattern}%", escape="\\")
+
+
+def _is_lr_range():
+    return func.coalesce(RunRow.config["schedule"]["name"].as_string(), "") == jobs.LR_RANGE
+
+
+# what app/jobs.py's kind_of() says of a row, in SQL, so that the runs list is filtered before it is paged
+_KIND = {
+    jobs.LANDSCAPE: lambda: _has_tag(jobs.LANDSCAPE),
+    jobs.LR_RANGE: lambda: and_(not_(_has_tag(jobs.LANDSCAPE)), _is_lr_range()),
+    "run": lambda: and_(not_(_has_tag(jobs.LANDSCAPE)), not_(_is_lr_range())),
+}
 
 
 def public(row: RunRow) -> dict[str, Any]:
@@ -131,7 +158,7 @@ def public(row: RunRow) -> dict[str, Any]:
         "id": row.id, "name": row.name, "status": row.status, "progress": round(row.progress, 4),
         "created": row.created.isoformat() + "Z", "config": row.config, "summary": row.summary,
         "error": row.error, "device": row.device, "total_steps": row.total_steps, "tags": row.tags or [],
-        "parent": (row.config.get("start_from") or {}).get("run"),
+        "parent": jobs.parent_of(row.tags or [], row.config), "kind": jobs.kind_of(row.tags or [], row.config),
     }
 
 
@@ -198,6 +225,38 @@ class Store:
         query = query.order_by(RunRow.created.desc(), RunRow.id.desc()).limit(limit).offset(offset)
         with self.session() as s:
             return list(s.scalars(query))
+
+    def jobs_of(self, run_ids: list[str]) -> dict[str, list[RunRow]]:
+        """The landscapes and LR range tests of each of these runs, oldest first."""
+        if not run_ids:
+            return {}
+        config = RunRow.config
+        about = or_(*(_has_tag(jobs.landscape_of(i)) for i in run_ids),
+                    and_(_is_lr_range(), config["start_from"]["run"].as_string().in_(run_ids)))
+        found: dict[str, list[RunRow]] = {}
+        with self.session() as s:
+            for row in s.scalars(select(RunRow).where(about).order_by(RunRow.created, RunRow.id)):
+                found.setdefault(jobs.parent_of(row.tags or [], row.config), []).append(row)
+        return found
+
+    def list_comparisons(self, limit: int = 100, offset: int = 0) -> list[ComparisonRow]:
+        with self.session() as s:
+            query = select(ComparisonRow).order_by(ComparisonRow.created.desc(), ComparisonRow.id.desc())
+            return list(s.scalars(query.limit(limit).offset(offset)))
+
+    def list_sweeps(self, limit: int = 100, offset: int = 0) -> list[SweepRow]:
+        with self.session() as s:
+            query = select(SweepRow).order_by(SweepRow.created.desc(), SweepRow.id.desc())
+            return list(s.scalars(query.limit(limit).offset(offset)))
+
+    def groups_of(self, run_id: str) -> tuple[ComparisonRow | None, SweepRow | None]:
+        """The race and the sweep a run is a member or a trial of (run ids are 12 hex digits: their quoted JSON
+        text appears in a row's id lists only as that run)."""
+        quoted = json.dumps(run_id)
+        with self.session() as s:
+            race = s.scalars(select(ComparisonRow).where(cast(ComparisonRow.run_ids, Text).contains(quoted))).first()
+            sweep = s.scalars(select(SweepRow).where(cast(SweepRow.trials, Text).contains(quoted))).first()
+        return race, sweep
 
     def choices(self) -> dict[str, list[str]]:
         """The values the runs list can be filtered by: every data set, network, optimizer and tag in use."""

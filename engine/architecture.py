@@ -116,11 +116,14 @@ def layer_table(plan: Plan) -> dict[str, Any]:
             if not params and not layer_flops:
                 continue
         label = name or "(model)"
+        # what start_from.freeze names to freeze this row's tensors: a layer by its prefix ("3." and not "30.")
+        freeze = [f"{name}."] if params and name else []
         if inner and params:  # a container's own tensors go by their names: "position", not the whole model
-            label = ", ".join(f"{name}.{p}" if name else p for p, _ in module.named_parameters(recurse=False))
+            freeze = [f"{name}.{p}" if name else p for p, _ in module.named_parameters(recurse=False)]
+            label = ", ".join(freeze)
         rows.append({
             "name": label, "type": type(module).__name__, "output_shape": shapes[name],
-            "parameters": params, "flops": int(layer_flops), "macs": int(layer_flops // 2),
+            "parameters": params, "flops": int(layer_flops), "macs": int(layer_flops // 2), "freeze": freeze,
         })
     # parameters of modules the forward never reached (a layer defined but unused): listed, so the sum holds
     units = [n for n in order if not nearest_called(n)]
@@ -130,7 +133,8 @@ def layer_table(plan: Plan) -> dict[str, Any]:
         unused = [p for p in module.parameters(recurse=False) if id(p) not in seen]
         if unused:
             rows.append({"name": name or "(model)", "type": type(module).__name__ + " (not called)",
-                         "output_shape": None, "parameters": sum(p.numel() for p in unused), "flops": 0, "macs": 0})
+                         "output_shape": None, "parameters": sum(p.numel() for p in unused), "flops": 0, "macs": 0,
+                         "freeze": []})
     return {
         "input_shape": list(plan.info.input_shape), "output_shape": _shape(output), "layers": rows,
         "parameters": sum(p.numel() for p in model.parameters()),

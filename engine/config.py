@@ -95,6 +95,9 @@ class StartFrom(BaseModel):
     mode: Literal["continue", "finetune"] = "finetune"
     freeze: list[str] = Field(default_factory=list, max_length=100,
                               description="parameter-name prefixes to freeze, e.g. '1.' or 'features.0'")
+    schedule: Literal["extend", "restart"] = Field(
+        "extend", description="continue: 'extend' lays the lr schedule over all the new run's steps, as if it had been "
+        "planned that long; 'restart' begins it again at the checkpoint, over the steps added")
 
 
 class RunConfig(BaseModel):

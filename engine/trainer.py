@@ -243,7 +243,10 @@ def build_run(index: int, member: Member, plan: Plan, model: nn.Module, paramete
               ctx: ProbeContext) -> Run:
     settings = plan.config.train
     optimizer = optimizers[plan.names["optimizer"]].build(plan.params["optimizer"], parameters)
-    factor = build_factor(plan.names["schedule"], plan.params["schedule"], plan.total_steps)
+    start_from = plan.config.start_from
+    restart = member.start is not None and start_from.mode == "continue" and start_from.schedule == "restart"
+    factor = build_factor(plan.names["schedule"], plan.params["schedule"], plan.total_steps,
+                          offset=int(member.start["step"]) if restart else 0)
     # a steady schedule without warm-up never changes the lr: no scheduler call on the hot path
     moves = not schedules[plan.names["schedule"]].meta.get("steady") or plan.params["schedule"].warmup_steps > 0
     penalty = None

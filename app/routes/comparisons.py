@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from app.deps import ServiceDep, StoreDep
@@ -38,6 +38,18 @@ def standings(comparison: ComparisonRow, store) -> dict[str, Any]:
             members.append({"id": run_id, "label": label, **{k: run[k] for k in keys}})
     return {"id": comparison.id, "name": comparison.name, "mode": comparison.mode, "reason": comparison.reason,
             "created": comparison.created.isoformat() + "Z", "members": members}
+
+
+@router.get("")
+def list_comparisons(store: StoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[dict[str, Any]]:
+    """Races newest first: id, name, mode, member run ids and when each was started."""
+    return [listed(row) for row in store.list_comparisons(limit, offset)]
+
+
+def listed(row: ComparisonRow) -> dict[str, Any]:
+    return {"id": row.id, "name": row.name, "mode": row.mode, "run_ids": row.run_ids, "labels": row.labels,
+            "created": row.created.isoformat() + "Z"}
 
 
 @router.get("/{comparison_id}")

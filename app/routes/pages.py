@@ -12,7 +12,9 @@ from app.catalog import build_catalog
 from app.compare import differences, lesson
 from app.deps import PoolDep, RunDep, SettingsDep, StoreDep
 from app.forms import FormField, fields_for
+from app.jobs import KIND_NAMES
 from app.links import encode_config, state_from_link
+from app.routes.comparisons import listed
 from app.store import TERMINAL, RunFilter, public
 from app.templating import render
 from engine import checkpoint
@@ -36,6 +38,8 @@ def _section(section: Section, name: str, values: dict, info: DataInfo | None = 
         "entries": section.registry.catalog(), "entry": entry.describe() if entry else None,
         "fields": fields_for(f"{section.key}.params", entry.params, {**sized, **values}) if entry else [],
         "sized_for": info if sized else None,
+        # the data's task (classification or regression), which the loss select marks its losses by
+        "task": info.task if info and section.key == "dataset" else None,
     }
 
 
@@ -96,13 +100,17 @@ def params_fragment(request: Request, section: str, keep: str = "{}"):
 @router.get("/runs", response_class=HTMLResponse)
 def runs_page(request: Request, store: StoreDep, where: Annotated[RunFilter, Query()],
               offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0, fragment: str | None = None):
+    shown = where.model_dump(mode="json", exclude_none=True)
+    # the list shows runs, each with its landscapes and LR range tests under it; the filter shows jobs on their own
+    where = where if where.kind else where.model_copy(update={"kind": "run"})
     rows = store.list_runs(where, RUNS_PAGE + 1, offset)  # one more tells whether older runs exist
     choices = {**store.choices(), "status": [s.value for s in RunStatus]}
-    shown = where.model_dump(mode="json", exclude_none=True)
     older = {**shown, "offset": offset + RUNS_PAGE} if len(rows) > RUNS_PAGE else None
     newer = {**shown, "offset": max(0, offset - RUNS_PAGE)} if offset else None
+    nested = store.jobs_of([r.id for r in rows[:RUNS_PAGE]]) if where.kind == "run" else {}
     context = {"runs": [public(r) for r in rows[:RUNS_PAGE]], "where": shown, "choices": choices,
-               "offset": offset, "older": older, "newer": newer}
+               "jobs": {parent: [public(r) for r in found] for parent, found in nested.items()},
+               "kinds": {**KIND_NAMES, "any": "all, each on its own"}, "offset": offset, "older": older, "newer": newer}
     return render(request, "runs.html", context, block="table" if fragment == "table" else None)
 
 
@@ -113,8 +121,11 @@ def run_page(request: Request, run: RunDep, store: StoreDep, settings: SettingsD
     # a queued run says how many queued before it, instead of showing empty axes
     queued = store.list_runs(RunFilter(status=RunStatus.QUEUED)) if waiting else []
     ahead = sum(1 for r in queued if r.created < run.created)
+    race, sweep = store.groups_of(run.id)
     context = {"run": public(run), "terminal": run.status in TERMINAL, "shared": encode_config(run.config),
                "waiting": waiting, "ahead": ahead,
+               "race": race, "sweep": sweep, "trial": _trial_number(sweep, run.id),
+               "schedule_moves": _schedule_moves(run.config),
                "task": task_of(run.config), "steerable": optimizer_fields(run.config["optimizer"]["name"]),
                "finetune": encode_config(finetune),
                "checkpoints": checkpoint.steps_on_disk(settings.checkpoint_root, run.id)}
@@ -136,6 +147,12 @@ def compare_page(request: Request, store: StoreDep, runs: str = ""):
                                             **_chart_facts(members)})
 
 
+@router.get("/races", response_class=HTMLResponse)
+def races_page(request: Request, store: StoreDep):
+    rows = [listed(row) for row in store.list_comparisons(500)]
+    return render(request, "groups.html", {"active": "races", "title": "Races", "kind": "race", "rows": rows})
+
+
 @router.get("/compare/{comparison_id}", response_class=HTMLResponse)
 def race_page(request: Request, comparison_id: str, store: StoreDep):
     comparison = store.get_comparison(comparison_id)
@@ -146,9 +163,23 @@ def race_page(request: Request, comparison_id: str, store: StoreDep):
            if comparison.mode == "batched" else f"members train as separate runs ({comparison.reason})")
     note = ("Fair by construction: every member uses the same data, the same initial weights (bit-identical when "
             f"their init agrees) and the same batch order; only the variant differs. Here {how}.")
-    return render(request, "compare.html", {"members": members, "labels": comparison.labels,
+    return render(request, "compare.html", {"members": members, "labels": comparison.labels, "race": comparison,
                                             "title": comparison.name or "Race", "note": note,
                                             "lesson": lesson([m["config"] for m in members]), **_chart_facts(members)})
+
+
+def _schedule_moves(config: dict[str, Any]) -> bool:
+    """Whether the run's lr schedule changes the lr, so that a continuation may extend or restart it."""
+    spec = config.get("schedule") or {}
+    if spec.get("name") not in SECTIONS["schedule"]:
+        return False
+    steady = SECTIONS["schedule"][spec["name"]].meta.get("steady", False)
+    return not steady or bool((spec.get("params") or {}).get("warmup_steps"))
+
+
+def _trial_number(sweep, run_id: str) -> int | None:
+    trials = sweep.trials if sweep else []
+    return next((t.get("number", i) for i, t in enumerate(trials) if t["run_id"] == run_id), None)
 
 
 def _chart_facts(members: list[dict[str, Any]]) -> dict[str, Any]:

@@ -3,9 +3,9 @@ app/sweeper.py); GET ranks its trials; GET .../figures draws Optuna's own charts
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
@@ -59,6 +59,26 @@ def results(sweep: SweepRow, store) -> dict[str, Any]:
         "best": top and {"index": top["index"], "run_id": top["run_id"], "values": top["values"],
                          "score": top["score"], "config": top["config"]},
     }
+
+
+@router.get("/api/sweeps")
+def list_sweeps(store: StoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[dict[str, Any]]:
+    """Sweeps newest first: id, name, metric, the space's paths, trials planned and drawn, and whether it runs."""
+    return [listed(row) for row in store.list_sweeps(limit, offset)]
+
+
+def listed(row: SweepRow) -> dict[str, Any]:
+    search = row.search or {"planned": len(row.trials), "state": "done"}
+    return {"id": row.id, "name": row.name, "metric": row.metric, "paths": list(row.space),
+            "planned": search["planned"], "drawn": len(row.trials), "state": search["state"],
+            "created": row.created.isoformat() + "Z"}
+
+
+@router.get("/sweeps", response_class=HTMLResponse, include_in_schema=False)
+def sweeps_page(request: Request, store: StoreDep):
+    return render(request, "groups.html", {"active": "sweeps", "title": "Sweeps", "kind": "sweep",
+                                           "rows": [listed(row) for row in store.list_sweeps(500)]})
 
 
 def _sweep(store, sweep_id: str) -> SweepRow:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from fastapi import HTTPException
 from pydantic import BaseModel, Field
@@ -23,6 +23,9 @@ class ContinueRequest(BaseModel):
     model_config = BODY
     steps: int | None = Field(None, ge=1, description="the new run's total steps; default: the parent's")
     step: int | None = Field(None, ge=0, description="checkpoint to start from; default: the latest")
+    schedule: Literal["extend", "restart"] = Field(
+        "extend", description="the lr schedule: 'extend' lays it over all the new run's steps (as if planned that "
+        "long), 'restart' begins it again at the checkpoint over the steps added")
 
 
 @dataclass
@@ -41,6 +44,6 @@ class Continuation:
         child = {
             **parent, "name": f"{run.name or run.id} (continued from step {step})"[:200],
             "train": {**parent["train"], "steps": total, "epochs": None},
-            "start_from": {"run": run.id, "step": step, "mode": "continue", "freeze": []},
+            "start_from": {"run": run.id, "step": step, "mode": "continue", "freeze": [], "schedule": body.schedule},
         }
         return Run(RunConfig.model_validate(child)).plan(service)

@@ -13,6 +13,8 @@ from fastapi import HTTPException
 from pydantic import BaseModel, Field
 
 from app.executor import LandscapeJob
+from app.jobs import LANDSCAPE as TAG
+from app.jobs import landscape_of
 from app.store import RunRow
 from app.validation import checkpoint_step
 from app.work import Launch, NewRun
@@ -22,7 +24,6 @@ from engine.lab.landscape import PROGRESS_STEPS
 if TYPE_CHECKING:
     from app.service import RunService
 
-TAG = "landscape"
 
 
 class LandscapeRequest(BaseModel):
@@ -49,6 +50,6 @@ class Landscape:
             raise HTTPException(409, "pca re-trains the run from scratch; this run started from another run's "
                                      "checkpoint")
         config = RunConfig.model_validate({**run.config, "name": f"landscape · {run.name or run.id}"[:200]})
-        job = NewRun(config, PROGRESS_STEPS, tags=[TAG, f"{TAG}-of:{run.id}"])
+        job = NewRun(config, PROGRESS_STEPS, tags=[TAG, landscape_of(run.id)])
         return Launch([job], [LandscapeJob(run_id=job.id, config=run.config, parent=run.id, step=step,
                                            landscape=self.request.model_dump())])

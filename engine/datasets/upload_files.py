@@ -1,8 +1,8 @@
 """The file formats a person may upload, read with safe loaders only and within a size budget.
 
-CSV (numbers; the last column is the target), NPZ with arrays `x` and `y` (no pickle; each array's shape and
-dtype are read from its .npy header and checked against the budget before a byte of data is unpacked), and
-MNIST IDX files. Every problem is an UploadError whose message says what is wrong in a person's words.
+CSV (numbers; the last column is the target, a number or a class name), NPZ with arrays `x` and `y` (no pickle;
+each array's shape and dtype are read from its .npy header and checked against the budget before a byte of data is
+unpacked), and MNIST IDX files. Every problem is an UploadError whose message says what is wrong in a person's words.
 """
 
 from __future__ import annotations
@@ -26,35 +26,44 @@ class UploadError(ValueError):
 
 
 def parse_csv(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of numbers, an optional header line; parsed row by row into one flat float64 buffer."""
+    """Rows of numbers whose last column is the target, a number or a class's name (cat, dog); an optional header
+    line (one with a name among the feature columns). The features go row by row into one flat float64 buffer."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UploadError("the CSV is not UTF-8 text") from None
-    values, width, rows = array("d"), 0, 0
+    values, targets, width, rows = array("d"), [], 0, 0
     try:
         for line, row in enumerate(csv.reader(io.StringIO(text)), 1):
             if not any(cell.strip() for cell in row):
                 continue
-            if rows == 0 and width == 0 and any(_not_number(cell) for cell in row):
+            if rows == 0 and width == 0 and any(_not_number(cell) for cell in row[:-1]):
                 width = -1  # a header line: the next row sets the width
                 continue
             width = len(row) if width <= 0 else width
             if width < 2 or len(row) != width:
                 raise UploadError(f"every row needs the same number of columns (≥ 2): the first row has {width}, "
                                   f"line {line} has {len(row)}")
-            values.extend(float(cell) for cell in row)
+            for column, cell in enumerate(row[:-1], 1):
+                if _not_number(cell):
+                    raise UploadError(f"line {line}, column {column} holds {cell.strip()[:40]!r}, not a number "
+                                      f"(only the last column, the target, may name a class)")
+            values.extend(float(cell) for cell in row[:-1])
+            targets.append((line, row[-1].strip()))
             rows += 1
     except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
         raise UploadError(f"the CSV cannot be read: {exc}") from None
-    except UploadError:
-        raise
-    except ValueError as exc:
-        raise UploadError(f"the CSV holds a value that is not a number ({exc})") from None
     if rows < 10:
         raise UploadError("the CSV needs at least 10 rows of numbers")
-    table = np.frombuffer(values, dtype=np.float64).reshape(rows, width)
-    return table[:, :-1], table[:, -1]
+    features = np.frombuffer(values, dtype=np.float64).reshape(rows, width - 1)
+    names = [(line, target) for line, target in targets if _not_number(target)]
+    if not names:
+        return features, np.array([target for _, target in targets], dtype=np.float64)
+    if len(names) < len(targets):  # a stray word among numbers is a mistake, not a class
+        line, target = names[0]
+        raise UploadError(f"the target column mixes numbers and names: line {line} holds {target[:40]!r}, not a number "
+                          f"like the others (name every class, or none)")
+    return features, np.array([target for _, target in targets])  # class names (cat, dog)
 
 
 def _not_number(cell: str) -> bool:
@@ -74,12 +83,13 @@ def parse_npz(raw: bytes, budget: int) -> tuple[np.ndarray, np.ndarray]:
             if x_key is None or "y" not in names:
                 raise UploadError(f"the NPZ needs arrays 'x' and 'y'; it has {sorted(names)}")
             x = _read_npy(archive, names[x_key], "x", budget)
-            return x, _read_npy(archive, names["y"], "y", budget - x.nbytes)
+            return x, _read_npy(archive, names["y"], "y", budget - x.nbytes, names_allowed=True)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as exc:
         raise UploadError(f"not a readable NPZ file ({exc})") from None
 
 
-def _read_npy(archive: zipfile.ZipFile, member: str, name: str, budget: int) -> np.ndarray:
+def _read_npy(archive: zipfile.ZipFile, member: str, name: str, budget: int, names_allowed: bool = False
+              ) -> np.ndarray:
     with archive.open(member) as file:
         try:
             version = np.lib.format.read_magic(file)
@@ -94,8 +104,9 @@ def _read_npy(archive: zipfile.ZipFile, member: str, name: str, budget: int) -> 
             raise UploadError(f"{name} is not a readable .npy array ({exc})") from None
         if dtype.hasobject:
             raise UploadError(f"{name} holds Python objects; uploads are read without pickle, so numbers only")
-        if dtype.kind not in "iuf":
-            raise UploadError(f"{name} must hold numbers; its dtype is {dtype}")
+        if dtype.kind not in ("iufUS" if names_allowed else "iuf"):  # y may name its classes (unicode or bytes)
+            raise UploadError(f"{name} must hold numbers{' or class names' if names_allowed else ''}; "
+                              f"its dtype is {dtype}")
         _check_shape(name, shape)
         size = math.prod(shape) * dtype.itemsize  # Python ints: a header's huge dims cannot overflow
         if size > budget:

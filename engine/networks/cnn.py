@@ -22,6 +22,7 @@ class ConvLayer(Params):
     kernel_size: int = Field(3, ge=1, le=15, description="F: kernel width (square in 2-D)")
     stride: int = Field(1, ge=1, le=8, description="S: step between kernel positions")
     padding: Padding = Field("same", description="'same' keeps ⌈W/S⌉, 'valid' pads nothing, or P cells")
+    pool: PoolName | None = Field(None, description="pooling after this layer; none given: the network's pool")
 
     @model_validator(mode="after")
     def _same_needs_odd(self) -> ConvLayer:
@@ -33,7 +34,8 @@ class ConvLayer(Params):
 class CNNParams(ReadsOldBatchNorm):
     conv_layers: list[ConvLayer] = Field(
         default_factory=lambda: [ConvLayer(channels=16), ConvLayer(channels=32), ConvLayer(channels=32)],
-        min_length=1, max_length=12, description="convolutions in order; each is followed by BN, activation, pool",
+        min_length=1, max_length=12,
+        description="convolutions in order; each is followed by the norm, the activation and a pool",
     )
     pool: PoolName = Field("max", description="pooling after each conv layer (skipped once a map is 1 cell)")
     pool_size: int = Field(2, ge=2, le=4, description="pooling window and stride")
@@ -59,7 +61,7 @@ def conv_body(params: CNNParams, info: DataInfo) -> Stack:
     for layer in params.conv_layers:
         # batch norm subtracts each channel's mean: a bias before it would be learned for nothing
         stack.conv(layer.channels, layer.kernel_size, layer.stride, layer.padding, bias=params.norm != "batch")
-        stack.norm(params.norm).act(params.activation).pool(params.pool, params.pool_size)
+        stack.norm(params.norm).act(params.activation).pool(layer.pool or params.pool, params.pool_size)
     return stack
 
 

@@ -93,9 +93,19 @@ def cosine(params: CosineParams, total_steps: int) -> Factor:
     return lambda t: low + (1 - low) * 0.5 * (1 + math.cos(math.pi * min(t, span) / span))
 
 
-def build_factor(name: str, params: ScheduleParams, total_steps: int) -> Factor:
-    """The factor on the base lr at each step; one with an `observe(val_loss)` method wants the val loss."""
-    return with_warmup(schedules[name].build(params, total_steps), params.warmup_steps)
+def build_factor(name: str, params: ScheduleParams, total_steps: int, offset: int = 0) -> Factor:
+    """The factor on the base lr at each step; one with an `observe(val_loss)` method wants the val loss. A schedule
+    with an `offset` starts at that step and spans the steps after it (a continuation that restarts it)."""
+    factor = with_warmup(schedules[name].build(params, max(1, total_steps - offset)), params.warmup_steps)
+    if not offset:
+        return factor
+
+    def shifted(step: int) -> float:
+        return factor(max(0, step - offset))
+
+    if hasattr(factor, "observe"):
+        shifted.observe = factor.observe  # type: ignore[attr-defined]
+    return shifted
 
 
 from engine.schedules import lr_range, modern  # noqa: E402,F401  (registers the entries and the LR range test)

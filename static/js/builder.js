@@ -24,7 +24,11 @@ import { encodeConfig, postJSON, showErrors } from "./api.js";
         return raw; // the server names the field and says what is wrong
       }
     }
-    if (type === "list") return raw.split(/[\s,]+/).filter(Boolean).map((v) => (isNaN(Number(v)) ? v : Number(v)));
+    if (type === "list") {
+      const items = raw.split(/[\s,]+/).filter(Boolean);
+      // a list of names stays text: "1." is a layer's prefix, not the number 1
+      return input.dataset.item === "string" ? items : items.map((v) => (isNaN(Number(v)) ? v : Number(v)));
+    }
     if (type === "auto") return isNaN(Number(raw)) ? raw : Number(raw);
     return raw;
   }
@@ -61,8 +65,11 @@ import { encodeConfig, postJSON, showErrors } from "./api.js";
   }
 
   function syncUrl(form) {
-    // the builder's whole state lives in the address, so a link recreates the experiment
-    history.replaceState(null, "", "/?config=" + encodeConfig(collectConfig(form)));
+    // the builder's whole state lives in the address, so a link recreates the experiment; the lab and a new
+    // sweep open on it too
+    const query = "?config=" + encodeConfig(collectConfig(form));
+    history.replaceState(null, "", "/" + query);
+    document.querySelectorAll("a[data-carries-config]").forEach((link) => (link.href = link.pathname + query));
   }
 
   // the form's errors: each beside its field, all of them in the box under the form
@@ -129,7 +136,9 @@ import { encodeConfig, postJSON, showErrors } from "./api.js";
       const response = await fetch("/partials/plan", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(collectConfig(form)),
       });
-      document.getElementById("plan").innerHTML = await response.text();
+      const plan = document.getElementById("plan");
+      plan.innerHTML = await response.text();
+      plan.dispatchEvent(new CustomEvent("plan:updated", { bubbles: true })); // the freeze checklist follows it
     }, 250);
   }
 
@@ -145,24 +154,6 @@ import { encodeConfig, postJSON, showErrors } from "./api.js";
     if (!checkFields(form)) return; // the address and the plan keep the last config that was whole
     syncUrl(form);
     refreshPlan(form);
-  }
-
-  async function upload(form) {
-    const data = new FormData();
-    form.querySelectorAll("input[data-upload]").forEach((input) => {
-      if (input.files[0]) data.append(input.dataset.upload, input.files[0]);
-    });
-    const result = document.getElementById("upload-result");
-    const response = await fetch("/api/uploads", { method: "POST", body: data });
-    const body = await response.json();
-    if (response.status !== 201) {
-      result.textContent = Array.isArray(body.detail) ? body.detail.map((e) => e.msg).join("; ") : body.detail;
-      return;
-    }
-    form.querySelector("[name='dataset.params.upload_id']").value = body.id;
-    result.textContent = `${body.name}: ${body.n_samples} samples, ${body.kind} ${JSON.stringify(body.input_shape)}, ` +
-      (body.task === "classification" ? `${body.n_classes} classes` : "regression");
-    changed(form);
   }
 
   // a race: the builder's config is the base; each ticked optimizer (or each value of one setting) a variant
@@ -212,9 +203,6 @@ import { encodeConfig, postJSON, showErrors } from "./api.js";
 
   function initBuilder(form) {
     document.getElementById("race-button").addEventListener("click", () => startRace(form));
-    form.addEventListener("click", (event) => {
-      if (event.target.id === "upload-button") upload(form);
-    });
     filterNetworks(form);
     renderMath(form);
     changed(form);

@@ -30,8 +30,12 @@ class RunView {
     root.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-action]");
       if (button) this.control(button.dataset.action);
-      const more = event.target.closest("button[data-continue]");
-      if (more) this.continueRun(more.dataset.more === "true");
+      if (event.target.closest("button[data-continue]")) this.continueRun(null);
+    });
+    root.addEventListener("submit", (event) => {
+      if (!event.target.matches("[data-continue-form]")) return;
+      event.preventDefault();
+      this.continueRun(event.target);
     });
   }
 
@@ -135,12 +139,13 @@ class RunView {
     if (s.total_steps) this.total = s.total_steps;
   }
 
-  async continueRun(askSteps) {
+  // a resume (no form) picks up where the run stopped; the form asks for more steps and says what the lr
+  // schedule does over them (extended or restarted: app/work/continuation.py)
+  async continueRun(form) {
     const body = {};
-    if (askSteps) {
-      const steps = window.prompt("Train until which step?", String(this.total * 2));
-      if (!steps) return;
-      body.steps = Number(steps);
+    if (form) {
+      body.steps = Number(form.elements.steps.value);
+      if (form.elements.schedule) body.schedule = form.elements.schedule.value;
     }
     const answer = await postJSON(`/api/runs/${this.runId}/continue`, body);
     if (answer.status === 201) window.location.href = "/runs/" + answer.body.id;
