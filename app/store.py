@@ -86,6 +86,11 @@ class ComparisonRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created: Mapped[dt.datetime] = mapped_column(DateTime)
 
+    def listed(self) -> dict:
+        """The race as the races list (page and API) shows it."""
+        return {"id": self.id, "name": self.name, "mode": self.mode, "run_ids": self.run_ids, "labels": self.labels,
+                "created": self.created.isoformat() + "Z"}
+
 
 class SweepRow(Base):
     """A search over a base config (an Optuna study of the same id), each trial a separate run."""

@@ -44,12 +44,7 @@ def standings(comparison: ComparisonRow, store) -> dict[str, Any]:
 def list_comparisons(store: StoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 100,
                      offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[dict[str, Any]]:
     """Races newest first: id, name, mode, member run ids and when each was started."""
-    return [listed(row) for row in store.list_comparisons(limit, offset)]
-
-
-def listed(row: ComparisonRow) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "mode": row.mode, "run_ids": row.run_ids, "labels": row.labels,
-            "created": row.created.isoformat() + "Z"}
+    return [row.listed() for row in store.list_comparisons(limit, offset)]
 
 
 @router.get("/{comparison_id}")

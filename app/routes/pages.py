@@ -14,7 +14,6 @@ from app.deps import PoolDep, RunDep, SettingsDep, StoreDep
 from app.forms import FormField, fields_for
 from app.jobs import KIND_NAMES
 from app.links import encode_config, state_from_link
-from app.routes.comparisons import listed
 from app.store import TERMINAL, RunFilter, public
 from app.templating import render
 from engine import checkpoint
@@ -149,7 +148,7 @@ def compare_page(request: Request, store: StoreDep, runs: str = ""):
 
 @router.get("/races", response_class=HTMLResponse)
 def races_page(request: Request, store: StoreDep):
-    rows = [listed(row) for row in store.list_comparisons(500)]
+    rows = [row.listed() for row in store.list_comparisons(500)]
     return render(request, "groups.html", {"active": "races", "title": "Races", "kind": "race", "rows": rows})
 
 
