@@ -35,7 +35,7 @@ def test_the_compare_page_shows_each_members_gradients_by_layer(page, live_serve
         panel.locator("summary").click()
         chart = panel.locator("[data-chart=member-grad]")
         traces = "(div => div.data.filter(t => t.showlegend !== false).map(t => t.name))"
-        page.wait_for_function(f"(d => d.data && {traces}(d).length === 3)(document.querySelectorAll("
+        page.wait_for_function(f"(d => !!d && !!d.data && {traces}(d).length === 3)(document.querySelectorAll("
                                f"'[data-chart=member-grad]')[{i}])")
         assert chart.evaluate(traces) == ["fc.0", "fc.1", "fc.2"]  # named by module, not "1", "3", "5"
         assert not chart.evaluate(OVERLAP)

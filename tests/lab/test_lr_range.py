@@ -104,7 +104,8 @@ def test_a_fine_tune_or_continue_config_sweeps_from_the_checkpoints_weights(clie
     fresh, continued, tuned = sweeps[None], sweeps["continue"], sweeps["finetune"]
     assert fresh[0] == "a fresh initialization"
     # a continued config's optimizer, schedule and step would replace the sweep's: its weights are fine-tuned
-    assert continued[1]["config"]["start_from"] == {"run": parent, "step": 300, "mode": "finetune", "freeze": []}
+    assert continued[1]["config"]["start_from"] == {"run": parent, "step": 300, "mode": "finetune", "freeze": [],
+                                                      "schedule": "extend"}
     assert continued[0] == f"run {parent}'s checkpoint at step 300" == continued[2]["weights"]
     assert tuned[1]["config"]["start_from"]["freeze"] == ["0."] and tuned[0].endswith("0. frozen")
     # at lr ≤ 1e-5 the weights barely move: the sweep's loss is the trained model's, not a fresh one's
