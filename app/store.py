@@ -109,6 +109,13 @@ class SweepRow(Base):
     # Optuna, whose trials were all drawn at once
     search: Mapped[dict | None] = mapped_column(JSON)
 
+    def listed(self) -> dict:
+        """The sweep as the sweeps list (page and API) shows it."""
+        search = self.search or {"planned": len(self.trials), "state": "done"}
+        return {"id": self.id, "name": self.name, "metric": self.metric, "paths": list(self.space),
+                "planned": search["planned"], "drawn": len(self.trials), "state": search["state"],
+                "created": self.created.isoformat() + "Z"}
+
 
 class RunFilter(BaseModel):
     """Narrow a list of runs; every field is optional and they combine with AND (in SQL, before paging)."""

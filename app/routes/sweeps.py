@@ -65,20 +65,13 @@ def results(sweep: SweepRow, store) -> dict[str, Any]:
 def list_sweeps(store: StoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 100,
                 offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> list[dict[str, Any]]:
     """Sweeps newest first: id, name, metric, the space's paths, trials planned and drawn, and whether it runs."""
-    return [listed(row) for row in store.list_sweeps(limit, offset)]
-
-
-def listed(row: SweepRow) -> dict[str, Any]:
-    search = row.search or {"planned": len(row.trials), "state": "done"}
-    return {"id": row.id, "name": row.name, "metric": row.metric, "paths": list(row.space),
-            "planned": search["planned"], "drawn": len(row.trials), "state": search["state"],
-            "created": row.created.isoformat() + "Z"}
+    return [row.listed() for row in store.list_sweeps(limit, offset)]
 
 
 @router.get("/sweeps", response_class=HTMLResponse, include_in_schema=False)
 def sweeps_page(request: Request, store: StoreDep):
     return render(request, "groups.html", {"active": "sweeps", "title": "Sweeps", "kind": "sweep",
-                                           "rows": [listed(row) for row in store.list_sweeps(500)]})
+                                           "rows": [row.listed() for row in store.list_sweeps(500)]})
 
 
 def _sweep(store, sweep_id: str) -> SweepRow:
