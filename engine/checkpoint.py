@@ -9,8 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import torch
-from torch import nn
+from engine.lazy import torch
 
 
 def _to_host(value: Any) -> Any:
@@ -24,7 +23,7 @@ def _to_host(value: Any) -> Any:
     return value
 
 
-def capture(step: int, model: nn.Module, optimizer, scheduler, batches, tricks=None, stopper=None) -> dict:
+def capture(step: int, model: torch.nn.Module, optimizer, scheduler, batches, tricks=None, stopper=None) -> dict:
     """The run at `step`, copied (training goes on with the live tensors) and on the CPU (the file holds no
     device tensors, and a run continues on any device)."""
     state = {
@@ -44,7 +43,7 @@ def capture(step: int, model: nn.Module, optimizer, scheduler, batches, tricks=N
     return _to_host(state)
 
 
-def restore(state: dict, model: nn.Module, optimizer, scheduler, batches, tricks=None, stopper=None) -> int:
+def restore(state: dict, model: torch.nn.Module, optimizer, scheduler, batches, tricks=None, stopper=None) -> int:
     """Put a run back where the checkpoint left it; returns the step to continue after. (A checkpoint from before
     the tricks' and the GPU's generators were saved continues with those freshly seeded.)"""
     model.load_state_dict(state["model"])
@@ -63,7 +62,7 @@ def restore(state: dict, model: nn.Module, optimizer, scheduler, batches, tricks
     return int(state["step"])
 
 
-def transfer(state: dict, model: nn.Module, freeze: list[str]) -> dict[str, list[str]]:
+def transfer(state: dict, model: torch.nn.Module, freeze: list[str]) -> dict[str, list[str]]:
     """Fine-tuning: copy every weight whose name and shape match, then freeze the named prefixes."""
     own = model.state_dict()
     loaded = {k: v for k, v in state["model"].items() if k in own and own[k].shape == v.shape}

@@ -6,12 +6,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from engine import steering
 from engine.datasets import DataInfo, data_info, datasets, split_sizes
 from engine.inits import initializers
+from engine.lazy import torch
 from engine.losses import losses
 from engine.networks import networks
 from engine.networks.sizing import defaults_for

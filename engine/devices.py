@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-import torch
+from engine.lazy import torch
 
 # set by the worker pool (assign): this process's GPU and the share of its memory the process may take
 _assigned = {"index": 0, "memory_fraction": None}

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from torch import nn
-
 from engine.config import Plan
+from engine.lazy import torch
 from engine.networks import networks
 
 # what the triplet loss reads through the one shared network
@@ -28,7 +27,7 @@ def _absolute(prefix: str, part: Any) -> Any:
     return part
 
 
-def structure(model: nn.Module, plan: Plan) -> list[dict[str, Any]]:
+def structure(model: torch.nn.Module, plan: Plan) -> list[dict[str, Any]]:
     """Groups in definition order: {"kind": "residual" | "branches" | "loop" | "shared", "at": module name, ...}."""
     groups: list[dict[str, Any]] = []
     if networks[plan.names["model"]].meta.get("shared_weights"):
@@ -37,7 +36,7 @@ def structure(model: nn.Module, plan: Plan) -> list[dict[str, Any]]:
         parts = getattr(module, "diagram_parts", None)
         if callable(parts):
             groups.extend({"at": name, **_absolute(name, group)} for group in parts())
-        elif isinstance(module, nn.RNNBase):
+        elif isinstance(module, torch.nn.RNNBase):
             # a recurrent layer feeds its state back to itself at every time step
             groups.append({"kind": "loop", "at": name, "label": f"h (×{module.num_layers})"
                            if module.num_layers > 1 else "h"})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
 from pydantic import Field
 
+from engine.lazy import torch
 from engine.registry import Params, Registry
 
 datasets = Registry("dataset")

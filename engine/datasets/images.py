@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import torch
 from pydantic import Field
 
 from engine.datasets import DataInfo, DatasetParams, datasets
+from engine.lazy import torch
 
 DIGITS_TOTAL = 1797
 SHAPES = ("circle", "square", "triangle", "horizontal_stripes", "vertical_stripes")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-import torch
 from pydantic import Field
 
 from engine.datasets import DataInfo, DatasetParams, datasets
+from engine.lazy import torch
 
 
 class SequenceParams(DatasetParams):

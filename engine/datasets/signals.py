@@ -6,10 +6,10 @@ import random
 from functools import lru_cache
 
 import numpy as np
-import torch
 from pydantic import Field
 
 from engine.datasets import DataInfo, DatasetParams, datasets
+from engine.lazy import torch
 
 LENGTH = 40  # mnist1d's final_seq_length
 

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import torch
 from pydantic import Field
 
 from engine.datasets import DataInfo, DatasetParams, datasets
 from engine.datasets.upload_files import UploadError
+from engine.lazy import torch
 
 ROOT = Path("data/uploads")
 ID = re.compile(r"^[0-9a-f]{12}$")

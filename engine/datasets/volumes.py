@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import torch
 from pydantic import Field
 
 from engine.datasets import DataInfo, DatasetParams, datasets
 from engine.datasets.images import one_per_sample
+from engine.lazy import torch
 
 SOLIDS = ("ball", "cube", "rod", "plate")
 

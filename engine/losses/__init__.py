@@ -7,9 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-
 from engine.datasets import DataInfo
+from engine.lazy import torch
 from engine.registry import Params, Registry
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 
-import torch.nn.functional as F
 from pydantic import Field
 
 from engine.datasets import DataInfo
+from engine.lazy import torch
 from engine.losses import Objective, argmax_predict, losses, one_hot
 from engine.registry import Params
 
@@ -23,6 +23,7 @@ class CrossEntropyParams(Params):
     tasks=CLASSIFICATION, squashes="softmax", formula=r"-\sum_k y_k \log \frac{e^{z_k}}{\sum_j e^{z_j}}",
 )
 def cross_entropy(params: CrossEntropyParams, info: DataInfo) -> Objective:
+    F = torch.nn.functional
     fn = functools.partial(F.cross_entropy, label_smoothing=params.label_smoothing)
     each = functools.partial(F.cross_entropy, label_smoothing=params.label_smoothing, reduction="none")
     return Objective(fn, info.n_classes, lambda y: y, argmax_predict, each)
@@ -35,6 +36,7 @@ def cross_entropy(params: CrossEntropyParams, info: DataInfo) -> Objective:
 )
 def bce(params: Params, info: DataInfo) -> Objective:
     # note: the logits form is the numerically stable way to write sigmoid followed by BCE
+    F = torch.nn.functional
     fn = F.binary_cross_entropy_with_logits
     each = functools.partial(F.binary_cross_entropy_with_logits, reduction="none")
     if info.n_classes == 2:
@@ -47,6 +49,7 @@ def bce(params: Params, info: DataInfo) -> Objective:
     tasks=CLASSIFICATION, squashes="softmax", formula=r"-\log p_y,\quad \log p = \mathrm{log\_softmax}(z)",
 )
 def nll(params: Params, info: DataInfo) -> Objective:
+    F = torch.nn.functional
     fn = lambda out, y: F.nll_loss(F.log_softmax(out, dim=-1), y)  # noqa: E731
     return Objective(fn, info.n_classes, lambda y: y, argmax_predict)
 
@@ -62,6 +65,7 @@ class KLParams(Params):
     tasks=CLASSIFICATION, squashes="softmax", formula=r"\sum_k q_k \log\frac{q_k}{p_k} = H(q, p) - H(q)",
 )
 def kl_div(params: KLParams, info: DataInfo) -> Objective:
+    F = torch.nn.functional
     k, eps = info.n_classes, params.label_smoothing
     target = lambda y: one_hot(k)(y) * (1 - eps) + eps / k  # noqa: E731
     fn = lambda out, q: F.kl_div(F.log_softmax(out, dim=-1), q, reduction="batchmean")  # noqa: E731

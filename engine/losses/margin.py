@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import torch
-
 from engine.datasets import DataInfo
+from engine.lazy import torch
 from engine.losses import Objective, argmax_predict, losses, one_hot
 from engine.registry import Params
 

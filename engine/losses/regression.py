@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 
-import torch.nn.functional as F
 from pydantic import Field
 
 from engine.datasets import DataInfo
+from engine.lazy import torch
 from engine.losses import Objective, argmax_predict, losses, one_hot
 from engine.registry import Params
 
@@ -22,12 +22,14 @@ def _objective(fn, info: DataInfo, each=None) -> Objective:
 
 @losses.add("mse", description="mean squared error", tasks=BOTH, formula=r"\frac{1}{m}\sum_i (\hat y_i - y_i)^2")
 def mse(params: Params, info: DataInfo) -> Objective:
+    F = torch.nn.functional
     return _objective(F.mse_loss, info, functools.partial(F.mse_loss, reduction="none"))
 
 
 @losses.add("mae", description="mean absolute error, robust to outliers", tasks=BOTH,
             formula=r"\frac{1}{m}\sum_i |\hat y_i - y_i|")
 def mae(params: Params, info: DataInfo) -> Objective:
+    F = torch.nn.functional
     return _objective(F.l1_loss, info, functools.partial(F.l1_loss, reduction="none"))
 
 
@@ -38,6 +40,7 @@ class HuberParams(Params):
 @losses.add("huber", HuberParams, "quadratic near zero, linear far away", tasks=BOTH,
             formula=r"\tfrac12 e^2\ (|e|\le\delta);\ \delta(|e|-\tfrac12\delta)")
 def huber(params: HuberParams, info: DataInfo) -> Objective:
+    F = torch.nn.functional
     return _objective(lambda out, y: F.huber_loss(out, y, delta=params.delta), info)
 
 
@@ -48,6 +51,7 @@ class SmoothL1Params(Params):
 @losses.add("smooth_l1", SmoothL1Params, "Huber divided by β (Fast R-CNN's box loss); β = 1 equals huber",
             tasks=BOTH, formula=r"\tfrac{0.5 e^2}{\beta}\ (|e|<\beta);\ |e|-\tfrac12\beta")
 def smooth_l1(params: SmoothL1Params, info: DataInfo) -> Objective:
+    F = torch.nn.functional
     return _objective(lambda out, y: F.smooth_l1_loss(out, y, beta=params.beta), info)
 
 
@@ -55,6 +59,7 @@ def smooth_l1(params: SmoothL1Params, info: DataInfo) -> Objective:
             "(values below 0 are clipped to 0, as Keras does)", tasks=["regression"],
             formula=r"\frac{1}{m}\sum_i (\log(1+\hat y_i) - \log(1+y_i))^2")
 def msle(params: Params, info: DataInfo) -> Objective:
+    F = torch.nn.functional
     return _objective(lambda out, y: F.mse_loss(out.clamp_min(0).log1p(), y.clamp_min(0).log1p()), info)
 
 

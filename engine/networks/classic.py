@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
-from torch import nn
 
 from engine.datasets import DataInfo
+from engine.lazy import torch
 from engine.networks import networks
 from engine.networks.activations import ActivationName
 from engine.networks.conv import Stack
@@ -41,7 +41,7 @@ class VGGParams(Params):
 
 
 def _classifier(stack: Stack, hidden: list[int], out_features: int, activation: str, dropout: float = 0.0):
-    return nn.Sequential(*stack.layers, nn.Flatten(),
+    return torch.nn.Sequential(*stack.layers, torch.nn.Flatten(),
                          *fc_layers(stack.features, hidden, out_features, activation, dropout=dropout))
 
 
@@ -51,7 +51,7 @@ def _classifier(stack: Stack, hidden: list[int], out_features: int, activation: 
     formula=r"\mathrm{FC}_{84}\circ\mathrm{FC}_{120}\circ(\mathrm{pool}\circ\mathrm{conv}^{16}_{5\times5})"
     r"\circ(\mathrm{pool}\circ\mathrm{conv}^{6}_{5\times5})",
 )
-def lenet5(params: LeNetParams, info: DataInfo, out_features: int) -> nn.Module:
+def lenet5(params: LeNetParams, info: DataInfo, out_features: int) -> torch.nn.Module:
     # 'same' padding where the original used 'valid' on 32×32: an 8×8 digit would vanish otherwise
     stack = Stack(info.input_shape)
     stack.conv(6, 5).act(params.activation).pool(params.pool)
@@ -67,7 +67,7 @@ def lenet5(params: LeNetParams, info: DataInfo, out_features: int) -> nn.Module:
     r"\mathrm{conv}^{4w}\circ\mathrm{conv}^{4w}\circ\mathrm{pool}\circ\mathrm{conv}^{8w/3}\circ\mathrm{pool}"
     r"\circ\mathrm{conv}^{w},\ \text{ReLU after each}",
 )
-def alexnet(params: AlexNetParams, info: DataInfo, out_features: int) -> nn.Module:
+def alexnet(params: AlexNetParams, info: DataInfo, out_features: int) -> torch.nn.Module:
     w = params.width
     # the original's channel ratios 96:256:384:384:256, with 3×3 kernels in place of 11×11 and 5×5
     stack = Stack(info.input_shape)
@@ -83,7 +83,7 @@ def alexnet(params: AlexNetParams, info: DataInfo, out_features: int) -> nn.Modu
     formula=r"\text{block}_k = \mathrm{pool}\circ(\mathrm{ReLU}\circ\mathrm{conv}^{C_k}_{3\times3})^{n_k},"
     r"\ C_k = 2^k w",
 )
-def vgg(params: VGGParams, info: DataInfo, out_features: int) -> nn.Module:
+def vgg(params: VGGParams, info: DataInfo, out_features: int) -> torch.nn.Module:
     stack = Stack(info.input_shape)
     for block, n_convs in enumerate(params.convs_per_block):
         for _ in range(n_convs):

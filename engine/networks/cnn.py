@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pydantic import Field, model_validator
-from torch import nn
 
 from engine.datasets import DataInfo
+from engine.lazy import torch
 from engine.manifold_mixup import inputs_of_later_layers
 from engine.networks import networks
 from engine.networks.activations import ActivationName
@@ -72,7 +72,7 @@ def conv_body(params: CNNParams, info: DataInfo) -> Stack:
     formula=r"h = \mathrm{pool}(\sigma(W * x + b)),\ "
     r"W_{out} = \left\lfloor\frac{W - F + 2P}{S}\right\rfloor + 1",
 )
-def cnn(params: CNNParams, info: DataInfo, out_features: int) -> nn.Module:
+def cnn(params: CNNParams, info: DataInfo, out_features: int) -> torch.nn.Module:
     stack = conv_body(params, info)
     head = fc_layers(stack.features, params.hidden_layers, out_features, params.activation, dropout=params.dropout)
-    return nn.Sequential(*stack.layers, nn.Flatten(), *head)
+    return torch.nn.Sequential(*stack.layers, torch.nn.Flatten(), *head)

@@ -6,9 +6,9 @@ import math
 from typing import Annotated
 
 from pydantic import Field
-from torch import nn
 
 from engine.datasets import DataInfo
+from engine.lazy import torch
 from engine.manifold_mixup import inputs_of_later_layers
 from engine.networks import networks
 from engine.networks.activations import ActivationName, activations
@@ -35,18 +35,18 @@ class MLPParams(ReadsOldBatchNorm):
 
 
 def fc_layers(width_in: int, hidden_layers: list[int], out_features: int, activation: str = "relu",
-              norm: NormName = "none", dropout: float = 0.0) -> list[nn.Module]:
+              norm: NormName = "none", dropout: float = 0.0) -> list[torch.nn.Module]:
     """Linear → (norm) → activation → (dropout) per hidden width, then the output Linear (no activation)."""
-    layers: list[nn.Module] = []
+    layers: list[torch.nn.Module] = []
     for width in hidden_layers:
-        layers.append(nn.Linear(width_in, width))
+        layers.append(torch.nn.Linear(width_in, width))
         if norm != "none":
-            layers.append(nn.BatchNorm1d(width) if norm == "batch" else nn.LayerNorm(width))
+            layers.append(torch.nn.BatchNorm1d(width) if norm == "batch" else torch.nn.LayerNorm(width))
         layers.append(activations[activation].build())
         if dropout > 0:
-            layers.append(nn.Dropout(dropout))
+            layers.append(torch.nn.Dropout(dropout))
         width_in = width
-    layers.append(nn.Linear(width_in, out_features))
+    layers.append(torch.nn.Linear(width_in, out_features))
     return layers
 
 
@@ -58,8 +58,8 @@ def _in_features(info: DataInfo) -> int:
     "perceptron", PerceptronParams, "a single linear layer: no hidden units, so it cannot solve XOR",
     accepts=FLAT_INPUTS, batchable=True, formula=r"\hat y = W x + b",
 )
-def perceptron(params: PerceptronParams, info: DataInfo, out_features: int) -> nn.Module:
-    return nn.Sequential(nn.Flatten(), nn.Linear(_in_features(info), out_features))
+def perceptron(params: PerceptronParams, info: DataInfo, out_features: int) -> torch.nn.Module:
+    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(_in_features(info), out_features))
 
 
 @networks.add(
@@ -69,7 +69,7 @@ def perceptron(params: PerceptronParams, info: DataInfo, out_features: int) -> n
     formula=r"h_l = \sigma(W_l h_{l-1} + b_l),\ \hat y = W_L h_{L-1} + b_L",
     sized=lambda info: {"hidden_layers": [hidden_width(info)] * 2},
 )
-def mlp(params: MLPParams, info: DataInfo, out_features: int) -> nn.Module:
-    return nn.Sequential(nn.Flatten(), *fc_layers(
+def mlp(params: MLPParams, info: DataInfo, out_features: int) -> torch.nn.Module:
+    return torch.nn.Sequential(torch.nn.Flatten(), *fc_layers(
         _in_features(info), params.hidden_layers, out_features, params.activation, params.norm, params.dropout
     ))

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
-from torch import nn
 
 from engine.datasets import DataInfo
+from engine.lazy import torch
 from engine.networks import networks
 from engine.networks.activations import ActivationName
 from engine.networks.cnn import CNNParams, ConvLayer, cnn
@@ -31,7 +31,7 @@ class SiameseParams(Params):
     accepts=["points", "image", "signal"], batchable=True, suggested_loss="triplet", shared_weights=True,
     formula=r"d(a, b) = \|f_\theta(a) - f_\theta(b)\|^2,\ \text{one } \theta \text{ for every input}",
 )
-def siamese(params: SiameseParams, info: DataInfo, out_features: int) -> nn.Module:
+def siamese(params: SiameseParams, info: DataInfo, out_features: int) -> torch.nn.Module:
     if info.kind in ("image", "signal") and params.conv_channels:
         layers = [ConvLayer(channels=c) for c in params.conv_channels]
         return cnn(CNNParams(conv_layers=layers, hidden_layers=params.hidden_layers,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-import torch
 from pydantic import Field
 
+from engine.lazy import torch
 from engine.optimizers import optimizers
 from engine.registry import Params
 

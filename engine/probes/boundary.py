@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 
-import torch
 from pydantic import Field
 
+from engine.lazy import torch
 from engine.probes import ProbeContext, ProbeParams, class_scores, probes
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from torch import nn
-
 from engine.cadence import Cadence
 from engine.events import Event, Probe
+from engine.lazy import torch
 from engine.probes import ProbeContext, ProbeParams
 from engine.probes.watch import build_all
 
@@ -22,21 +21,21 @@ class ProbeSet:
         self.cadences = [Cadence(runner.every, each) for runner in self.runners]
         self.on = True  # a steer can switch every probe off and on again (engine/steering.py)
 
-    def on_train_batch_start(self, model: nn.Module) -> None:
+    def on_train_batch_start(self, model: torch.nn.Module) -> None:
         for watch in self.watches if self.on else ():
             watch.on_train_batch_start(model)  # keeps the weights to measure this step's update
 
-    def on_before_optimizer_step(self, model: nn.Module) -> None:
+    def on_before_optimizer_step(self, model: torch.nn.Module) -> None:
         for watch in self.watches if self.on else ():
             watch.on_before_optimizer_step(model)
 
-    def metrics(self, model: nn.Module) -> dict[str, float | None]:
+    def metrics(self, model: torch.nn.Module) -> dict[str, float | None]:
         values: dict[str, float | None] = {}
         for watch in self.watches if self.on else ():
             values.update(watch.metrics(model))
         return values
 
-    def read(self, model: nn.Module, step: int, edge: bool, step_seconds: float,
+    def read(self, model: torch.nn.Module, step: int, edge: bool, step_seconds: float,
              emit: Callable[[Event], None]) -> None:
         """Emit the readings due at `step` (all of them at the first and last points). `step_seconds` is this
         run's mean training time a step so far (0 = not known yet), what the readings are priced against."""

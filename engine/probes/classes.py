@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import torch
 from pydantic import Field
 
+from engine.lazy import torch
 from engine.probes import ProbeContext, ProbeParams, probes
 from engine.probes.common import evaluating
 from engine.probes.png import atlas, round_sig

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-import torch
 from pydantic import Field
-from torch import nn
 
+from engine.lazy import torch
 from engine.probes import ProbeContext, ProbeParams
 
 
@@ -19,7 +18,7 @@ class SampleParams(ProbeParams):
 
 
 @contextmanager
-def evaluating(model: nn.Module) -> Iterator[nn.Module]:
+def evaluating(model: torch.nn.Module) -> Iterator[torch.nn.Module]:
     """Eval mode and no autograd for a reading (no dropout, BN uses its running stats), then back as it was."""
     was_training = model.training
     model.eval()
@@ -30,7 +29,7 @@ def evaluating(model: nn.Module) -> Iterator[nn.Module]:
         model.train(was_training)
 
 
-def run_with_hooks(model: nn.Module, layers: list[tuple[str, nn.Module]], x: torch.Tensor, keep) -> None:
+def run_with_hooks(model: torch.nn.Module, layers: list[tuple[str, torch.nn.Module]], x: torch.Tensor, keep) -> None:
     """One eval-mode forward of `x` with `keep(name, module, inputs, output)` called for each named layer."""
     hooks = [m.register_forward_hook(lambda mod, args, out, name=name: keep(name, mod, args, out))
              for name, m in layers]

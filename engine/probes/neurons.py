@@ -7,10 +7,9 @@ weights, which the diagram draws as edges (width: magnitude, colour: sign).
 
 from __future__ import annotations
 
-import torch
 from pydantic import Field
-from torch import nn
 
+from engine.lazy import torch
 from engine.probes import ProbeContext, ProbeParams, probes
 from engine.probes.boundary import plane
 from engine.probes.common import run_with_hooks
@@ -23,7 +22,7 @@ class NeuronParams(ProbeParams):
     max_units: int = Field(16, ge=1, le=64, description="layers wider than this are not drawn")
 
 
-def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
+def _leaves(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
     """Every module without children, named as the other probes name it ("fc.0", not a Sequential's "1")."""
     names = module_names(model)
     return [(names.get(name, name), m) for name, m in model.named_modules()
@@ -40,7 +39,7 @@ def neurons(params: NeuronParams, ctx: ProbeContext):
     xs, ys, grid_in = plane(ctx.data, n)
     extent = [round_sig(float(v)) for v in (xs[0], xs[-1], ys[0], ys[-1])]
 
-    def read(model: nn.Module, step: int):
+    def read(model: torch.nn.Module, step: int):
         outputs: dict[str, torch.Tensor] = {}
 
         def keep(name, module, _args, out):
@@ -54,7 +53,7 @@ def neurons(params: NeuronParams, ctx: ProbeContext):
                   for name, out in outputs.items()]
         modules = dict(_leaves(model))
         weights = {name: [[round_sig(w, 3) for w in row] for row in modules[name].weight.detach().cpu().tolist()]
-                   for name in outputs if isinstance(modules[name], nn.Linear)}
+                   for name in outputs if isinstance(modules[name], torch.nn.Linear)}
         return {"step": step, "n": n, "extent": extent, "layers": layers, "weights": weights}
 
     return read

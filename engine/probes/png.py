@@ -7,7 +7,8 @@ import struct
 import zlib
 
 import numpy as np
-import torch
+
+from engine.lazy import torch
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

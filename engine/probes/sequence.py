@@ -6,10 +6,9 @@ step as PyTorch defines them (forward direction), so what is drawn is exactly wh
 
 from __future__ import annotations
 
-import torch
 from pydantic import Field
-from torch import nn
 
+from engine.lazy import torch
 from engine.probes import ProbeContext, probes
 from engine.probes.common import SampleParams, evaluating, probe_input
 from engine.probes.png import atlas, round_sig
@@ -51,7 +50,7 @@ def attention(params: SampleParams, ctx: ProbeContext):
     return read
 
 
-def recurrent_gates(core: nn.RNNBase, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
+def recurrent_gates(core: torch.nn.RNNBase, inputs: torch.Tensor) -> dict[str, torch.Tensor]:
     """Gate activations (T, hidden) of the first layer's forward direction for the first sequence of `inputs`."""
     seq = inputs[0] if core.batch_first else inputs[:, 0]
     hidden = core.hidden_size
@@ -64,7 +63,7 @@ def recurrent_gates(core: nn.RNNBase, inputs: torch.Tensor) -> dict[str, torch.T
     names = GATE_NAMES[type(core).__name__]
     rows: dict[str, list[torch.Tensor]] = {name: [] for name in (*names, "h")}
     for t in range(len(seq)):
-        if isinstance(core, nn.LSTM):
+        if isinstance(core, torch.nn.LSTM):
             i, f, g, o = (from_input[t] + h @ w_hh.T + b_hh).chunk(4)
             i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
             c = f * c + i * g
@@ -94,7 +93,7 @@ def gates(params: GateParams, ctx: ProbeContext):
     tokens = _tokens(ctx, x)
 
     def read(model, step: int):
-        core = next((m for m in model.modules() if isinstance(m, (nn.LSTM, nn.GRU))), None)
+        core = next((m for m in model.modules() if isinstance(m, (torch.nn.LSTM, torch.nn.GRU))), None)
         if core is None or core.proj_size:
             return None  # no gated recurrent layer (or a projected LSTM, whose h is not the gates' width)
         seen: list[torch.Tensor] = []

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from torch import nn
-
+from engine.lazy import torch
 from engine.probes import ProbeContext, ProbeParams, ProbeRunner, build, probes
 
 
 class Watch(Protocol):
-    def on_train_batch_start(self, model: nn.Module) -> None: ...
+    def on_train_batch_start(self, model: torch.nn.Module) -> None: ...
 
-    def on_before_optimizer_step(self, model: nn.Module) -> None: ...
+    def on_before_optimizer_step(self, model: torch.nn.Module) -> None: ...
 
-    def metrics(self, model: nn.Module) -> dict[str, float | None]: ...
+    def metrics(self, model: torch.nn.Module) -> dict[str, float | None]: ...
 
 
 def build_all(chosen: list[tuple[str, ProbeParams]], ctx: ProbeContext) -> tuple[list[ProbeRunner], list[Watch]]:

@@ -1,0 +1,36 @@
+"""torch, loaded on first use.
+
+The web process imports every component file for its settings model and registry entry, and must not pay torch's
+~220 MB and ~1 s for that: only workers (and the planner process) build networks and step optimizers. A component
+file therefore takes `torch` from here and touches it only inside functions; the first attribute read loads the
+real module (importlib's LazyLoader), after which it is torch itself, at no cost per use.
+
+A plain `import torch` anywhere loads it at once: the trainer and the other worker-side modules do just that.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+
+def _lazy(name: str) -> ModuleType:
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, f"{name} is not installed"
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+torch = _lazy("torch")
+
+
+def loaded() -> bool:
+    """Whether torch has really been loaded in this process (named lazily is not loaded)."""
+    return "torch._C" in sys.modules
