@@ -15,6 +15,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from app.planner import PlannerUnavailable
+
 MAX_ECHO = 200  # characters of a string input sent back; containers are never echoed
 
 
@@ -64,6 +66,11 @@ def _documented_methods(app: FastAPI) -> list[tuple[re.Pattern, set[str]]]:
     return cached
 
 
+async def planner_unavailable(request: Request, exc: PlannerUnavailable) -> JSONResponse:
+    return JSONResponse({"detail": f"{exc}; try again"}, status_code=503, headers={"Retry-After": "5"})
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(PlannerUnavailable, planner_unavailable)
     app.add_exception_handler(405, method_not_allowed)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from app import auth, errors, openapi
 from app.bodylimit import BodyLimitMiddleware
 from app.executor import choose
+from app.planner import planner
 from app.routes import (
     catalog,
     checkpoints,
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         uploads.configure(settings.upload_root)
+        planner.start(str(settings.upload_root))  # imports torch in its own processes, in the background
         store = Store(settings.database_url)
         interrupted = store.mark_interrupted()
         if interrupted:

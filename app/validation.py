@@ -8,11 +8,11 @@ from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
+from app.planner import planner
 from app.settings import Settings
 from app.store import Store
 from engine import checkpoint
 from engine.advice import advise
-from engine.architecture import count_parameters, layer_table
 from engine.config import SECTIONS, ConfigError, Plan, RunConfig, resolve
 
 
@@ -25,23 +25,31 @@ class PlanPreview(BaseModel):
 
 def check(config: RunConfig, settings: Settings) -> tuple[Plan, int]:
     """Everything that can be said about a config before a worker sees it: 422 naming each field."""
+    plan, facts = _survey(config, table=False)
+    return plan, _within_limits(config, plan, facts["parameters"], settings)
+
+
+def _survey(config: RunConfig, table: bool) -> tuple[Plan, dict[str, Any]]:
+    """The torch-free checks here, then what only a built network tells (in the planner process)."""
     try:
-        plan = resolve(config)
+        return resolve(config), planner.call("engine.architecture:survey", config, table)
     except ConfigError as exc:
         raise RequestValidationError([{**e, "loc": ["body", *e["loc"]]} for e in exc.errors]) from None
+
+
+def _within_limits(config: RunConfig, plan: Plan, parameters: int, settings: Settings) -> int:
     errors = []
     if plan.total_steps > settings.max_steps:
         field = "steps" if config.train.steps else "epochs"
         errors.append({"loc": ["body", "train", field], "type": "limit",
                        "msg": f"{plan.total_steps} steps is over this server's limit of {settings.max_steps}"})
-    parameters = count_parameters(plan)
     if parameters > settings.max_parameters:
         errors.append({"loc": ["body", "model", "params"], "type": "limit",
                        "msg": f"the model has {parameters:,} parameters; "
                               f"this server allows {settings.max_parameters:,}"})
     if errors:
         raise RequestValidationError(errors)
-    return plan, parameters
+    return parameters
 
 
 # what a continued run must share with its parent: every component, not the length and the logging
@@ -76,8 +84,9 @@ def check_start(config: RunConfig, store: Store, settings: Settings) -> RunConfi
 
 
 def preview(config: RunConfig, settings: Settings) -> PlanPreview:
-    plan, parameters = check(config, settings)
-    return PlanPreview(total_steps=plan.total_steps, parameters=parameters, architecture=layer_table(plan),
+    plan, facts = _survey(config, table=True)
+    parameters = _within_limits(config, plan, facts["parameters"], settings)
+    return PlanPreview(total_steps=plan.total_steps, parameters=parameters, architecture=facts["architecture"],
                        warnings=advise(plan))
 
 

@@ -13,16 +13,44 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from engine.config import Plan
+from engine.config import ConfigError, Plan, RunConfig, resolve
 from engine.diagram import structure
 from engine.losses import losses
 from engine.probes.layers import module_names
 
 
-def _model(plan: Plan) -> nn.Module:
+def _model(plan: Plan, objective=None) -> nn.Module:
     from engine.trainer import build_model  # the trainer owns how a model is assembled
 
-    return build_model(plan, losses[plan.names["loss"]].build(plan.params["loss"], plan.info))
+    return build_model(plan, objective or losses[plan.names["loss"]].build(plan.params["loss"], plan.info))
+
+
+def build_errors(plan: Plan) -> list[dict[str, Any]]:
+    """Build the network on the meta device (no memory, no init cost) and push a batch through it, so a layer
+    stack that does not fit the data set's shape is a config error, not a failed run."""
+    objective = losses[plan.names["loss"]].build(plan.params["loss"], plan.info)
+    try:
+        with torch.device("meta"):
+            model = _model(plan, objective)
+            model.eval()(torch.empty(2, *plan.info.input_shape))
+    except (ValueError, RuntimeError) as exc:
+        return [{"loc": ["model", "params"], "msg": f"this network does not fit '{plan.names['dataset']}': {exc}",
+                 "type": "value_error"}]
+    return []
+
+
+def survey(config: RunConfig, table: bool = False) -> dict[str, Any]:
+    """What only torch can say about a config, for the web process (asked through the planner process): every
+    problem `resolve` finds plus whether the network fits the data (ConfigError), its parameter count, and its
+    layer table when asked."""
+    plan = resolve(config)
+    errors = build_errors(plan)
+    if errors:
+        raise ConfigError(errors)
+    facts: dict[str, Any] = {"parameters": count_parameters(plan)}
+    if table:
+        facts["architecture"] = layer_table(plan)
+    return facts
 
 
 def count_parameters(plan: Plan) -> int:

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from engine import steering
 from engine.datasets import DataInfo, data_info, datasets, split_sizes
 from engine.inits import initializers
-from engine.lazy import torch
 from engine.losses import losses
 from engine.networks import networks
 from engine.networks.sizing import defaults_for
@@ -159,6 +158,9 @@ class ConfigError(ValueError):
         self.errors = errors
         super().__init__("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors))
 
+    def __reduce__(self):
+        return ConfigError, (self.errors,)  # raised in the planner process, re-raised in the web process
+
 
 @dataclass
 class Plan:
@@ -196,7 +198,10 @@ def _parse(registry: Registry, spec: Spec, loc: tuple, errors: list, info: DataI
 
 
 def resolve(config: RunConfig) -> Plan:
-    """Validate every name, every param and every pairing; raise ConfigError listing all problems."""
+    """Validate every name, every param and every pairing; raise ConfigError listing all problems.
+
+    Torch-free (the web process calls it): whether the network's layers fit the data set's shape is known only by
+    building it, which engine/architecture.py's `survey` does in the planner process."""
     errors: list[dict[str, Any]] = []
     names: dict[str, str] = {"dataset": config.dataset.name}
     parsed: dict[str, Params] = {}
@@ -227,8 +232,6 @@ def resolve(config: RunConfig) -> Plan:
             able = [e.name for e in networks if "mixup_points" in e.meta]
             errors.append(_error(("train", "manifold_mixup_alpha"),
                                  f"network '{names['model']}' has no hidden layers to mix; use {', '.join(able)}"))
-    if not errors and {"model", "loss"} <= parsed.keys():
-        _check_model_builds(names, parsed, info, errors)
     n_train = split_sizes(info.n_samples, parsed["dataset"])[0]
     train = config.train
     batch_size = n_train if train.batch_size == "full" else train.batch_size
@@ -280,18 +283,6 @@ def _check_augmentation(train: TrainSettings, info: DataInfo, errors: list) -> N
         if getattr(augment, knob) and info.kind not in kinds:
             errors.append(_error(("train", "augment", knob),
                                  f"{knob} needs {' or '.join(kinds)} data, not {info.kind}"))
-
-
-def _check_model_builds(names: dict[str, str], parsed: dict[str, Params], info: DataInfo, errors: list) -> None:
-    """Build the network on the meta device (no memory, no init cost) and push a batch through it,
-    so a layer stack that does not fit the data set's shape is a config error, not a failed run."""
-    objective = losses[names["loss"]].build(parsed["loss"], info)
-    try:
-        with torch.device("meta"):
-            model = networks[names["model"]].build(parsed["model"], info, objective.out_features)
-            model.eval()(torch.empty(2, *info.input_shape))
-    except (ValueError, RuntimeError) as exc:
-        errors.append(_error(("model", "params"), f"this network does not fit '{names['dataset']}': {exc}"))
 
 
 def explicit(plan: Plan) -> RunConfig:

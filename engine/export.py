@@ -21,9 +21,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from engine import datasets
+from engine import checkpoint, datasets
 from engine.config import Plan, RunConfig, TrainSettings, resolve
-from engine.export_torchscript import ExportError, serialize_loss, serialize_model, serialize_predict
+from engine.export_errors import ExportError
+from engine.export_torchscript import serialize_loss, serialize_model, serialize_predict
 from engine.losses import losses
 from engine.optimizers import optimizers
 from engine.optimizers.lean import as_torch
@@ -47,6 +48,13 @@ REPRODUCED = {
     "clip_grad_value",
     "steers",
 }
+
+
+def weights_file(checkpoint_root: str, run_id: str, step: int) -> bytes:
+    """A checkpoint's model state_dict as a torch.save file (the weights download)."""
+    buffer = io.BytesIO()
+    torch.save(checkpoint.read(checkpoint_root, run_id, step)["model"], buffer)
+    return buffer.getvalue()
 
 
 def standalone_script(config: RunConfig) -> str:

@@ -14,13 +14,10 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from engine.export_errors import ExportError
 from engine.losses import Objective
 
 log = logging.getLogger(__name__)
-
-
-class ExportError(ValueError):
-    """The run is valid, but the standalone script cannot reproduce it (the message says which part)."""
 
 
 class _TwoModes(nn.Module):

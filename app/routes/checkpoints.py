@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
-import torch
 from fastapi import APIRouter, HTTPException, Response
 
 from app.deps import RunDep, ServiceDep, SettingsDep, StoreDep
 from app.openapi import BUSY, CONFLICT
+from app.planner import planner
 from app.validation import checkpoint_step
 from app.work import RunCreated
 from app.work.continuation import Continuation, ContinueRequest
 from engine import checkpoint
 from engine.config import RunConfig
-from engine.export import ExportError, standalone_script
+from engine.export_errors import ExportError
 from engine.steering import with_recorded
 
 router = APIRouter(prefix="/api/runs", tags=["checkpoints and exports"])
@@ -38,9 +37,8 @@ def list_checkpoints(run: RunDep, settings: SettingsDep) -> list[dict[str, Any]]
 def download_weights(run: RunDep, settings: SettingsDep, step: int | None = None) -> Response:
     """The model's state_dict (load with torch.load(..., weights_only=True))."""
     step = checkpoint_step(settings, run.id, step)
-    buffer = io.BytesIO()
-    torch.save(checkpoint.read(settings.checkpoint_root, run.id, step)["model"], buffer)
-    return _download(buffer.getvalue(), f"run-{run.id}-step-{step}.pt", "application/octet-stream")
+    weights = planner.call("engine.export:weights_file", settings.checkpoint_root, run.id, step)
+    return _download(weights, f"run-{run.id}-step-{step}.pt", "application/octet-stream")
 
 
 @router.get("/{run_id}/config", response_class=Response, responses={
@@ -54,7 +52,8 @@ def download_config(run: RunDep) -> Response:
 def download_script(run: RunDep, store: StoreDep) -> Response:
     """A standalone PyTorch script (torch + the standard library) that reproduces this run, its steers included."""
     try:
-        script = standalone_script(RunConfig.model_validate(with_recorded(run.config, store.steers(run.id))))
+        config = RunConfig.model_validate(with_recorded(run.config, store.steers(run.id)))
+        script = planner.call("engine.export:standalone_script", config)
     except ExportError as exc:
         raise HTTPException(409, str(exc)) from None
     return _download(script, f"descent-run-{run.id}.py", "text/x-python")

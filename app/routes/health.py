@@ -11,6 +11,7 @@ from importlib import metadata
 from fastapi import APIRouter
 
 from app.deps import PoolDep, SettingsDep
+from app.planner import planner
 
 router = APIRouter(tags=["health"])
 TORCH = metadata.version("torch")  # what the workers import, read without importing it here
@@ -23,6 +24,8 @@ def healthz(pool: PoolDep, settings: SettingsDep) -> dict:
     return {
         # 200 either way (the process is alive); "starting" while the workers import torch and no run can start
         "status": "starting" if pool.starting() else "ok",
+        # the processes that build networks for plans and checks (app/planner.py); a request waits for them
+        "planner": "ready" if planner.ready() else "starting",
         "device": first.get("device"),  # null until a worker has started
         "gpu": first.get("name"),
         "devices": devices,

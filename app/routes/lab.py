@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -14,18 +13,16 @@ from fastapi.responses import HTMLResponse
 from app.deps import RunDep, ServiceDep, SettingsDep, StoreDep
 from app.links import state_from_link
 from app.openapi import BUSY, CONFLICT
+from app.planner import planner
 from app.store import TERMINAL
 from app.templating import render
 from app.validation import check
 from app.work.lr_range import LRRangeRequest
 from engine.config import ConfigError, RunConfig
-from engine.lab import gradcheck, lr_range, paths, surfaces
+from engine.lab import lr_range, paths, surfaces
 from engine.optimizers import optimizers
 
 router = APIRouter(tags=["lab"])
-# note: paths and gradient checks compute in the web process (they are small and bounded); one at a time keeps
-# a burst of them from starving the requests that stream training
-compute = threading.Lock()
 MIN_RANGE_POINTS = 10
 GRADCHECK_BUDGET_S = 20.0  # past this a big network's remaining tensors get one coordinate each
 
@@ -52,7 +49,7 @@ def surface_grid(
     """f on an n×n grid over the view box, for a contour plot: z[i][j] is f(x[j], y[i])."""
     if name not in surfaces.surfaces:
         raise HTTPException(404, f"no surface '{name}'; choose one of: {', '.join(surfaces.surfaces.names())}")
-    return surfaces.grid(name, n, log_z)
+    return planner.call("engine.lab.surfaces:grid", name, n, log_z)
 
 
 @router.post("/api/lab/paths")
@@ -62,8 +59,7 @@ def optimizer_paths(body: paths.PathRequest) -> list[dict[str, Any]]:
         paths.parse(body)
     except ConfigError as exc:
         raise _refuse(exc.errors) from None
-    with compute:
-        return [vars(result) for result in paths.run_paths(body)]
+    return [vars(result) for result in planner.call("engine.lab.paths:run_paths", body)]
 
 
 @router.post("/api/lab/gradcheck")
@@ -75,8 +71,8 @@ def check_gradients(
     """Backprop against centred differences in float64 on a fixed batch, per parameter tensor:
     {"tensors": [{"name", "shape", "max_relative_error", "checked"}], "max_relative_error", "ok"}."""
     check(config, settings)  # 422 naming the field, and the server's model-size limit
-    with compute:
-        report = gradcheck.gradient_check(config, eps, samples_per_tensor, budget_s=GRADCHECK_BUDGET_S)
+    report = planner.call("engine.lab.gradcheck:gradient_check", config, eps, samples_per_tensor,
+                          budget_s=GRADCHECK_BUDGET_S)
     report["tensors"] = [{**t, "max_relative_error": _finite(t["max_relative_error"])} for t in report["tensors"]]
     return {**report, "max_relative_error": _finite(report["max_relative_error"])}
 

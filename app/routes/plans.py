@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from app.deps import SettingsDep
 from app.templating import render
@@ -26,7 +27,8 @@ async def plan_fragment(request: Request, settings: SettingsDep):
     """The builder's network table; problems are shown in place rather than as an error page."""
     try:
         config = RunConfig.model_validate(await request.json())
-        context = {"plan": preview(config, settings), "errors": []}
+        # the planner process answers; waiting for it must not hold the event loop (streams run there)
+        context = {"plan": await run_in_threadpool(preview, config, settings), "errors": []}
     except RequestValidationError as exc:
         context = {"plan": None, "errors": exc.errors()}
     except ValueError as exc:  # pydantic's ValidationError and a body that is not JSON

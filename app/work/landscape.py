@@ -19,7 +19,7 @@ from app.store import RunRow
 from app.validation import checkpoint_step
 from app.work import Launch, NewRun
 from engine.config import BODY, RunConfig
-from engine.lab.landscape import PROGRESS_STEPS
+from engine.lab import PROGRESS_STEPS
 
 if TYPE_CHECKING:
     from app.service import RunService

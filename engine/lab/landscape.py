@@ -18,6 +18,7 @@ from engine import checkpoint, datasets, devices
 from engine.config import RunConfig, resolve
 from engine.control import Action, Control
 from engine.events import Done, Event, Metrics, Probe, Status
+from engine.lab import PROGRESS_STEPS
 from engine.lab.curvature import curvature
 from engine.lab.points import PointBatch
 from engine.losses import Objective, losses
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 KINDS = ("interpolation", "random", "pca")
 ALPHA_RANGE = (-0.5, 1.5)
 PATH_POINTS = 50  # trajectory snapshots kept for PCA
-PROGRESS_STEPS = 100  # the job's run row counts progress in hundredths
 Progress = Callable[[float], None]
 State = dict[str, torch.Tensor]
 

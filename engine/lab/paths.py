@@ -8,11 +8,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine.config import ConfigError, Spec
 from engine.lab.surfaces import surfaces
+from engine.lazy import torch
 from engine.optimizers import optimizers
 from engine.registry import Params
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import torch
-
+from engine.lazy import torch
 from engine.registry import Registry
 
 surfaces = Registry("surface")
 
-Surface = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # elementwise f(x, y); x and y broadcast
+Surface = Callable[["torch.Tensor", "torch.Tensor"], "torch.Tensor"]  # elementwise f(x, y); x and y broadcast
 
 
 def _add(name: str, description: str, formula: str, box: tuple[tuple[float, float], tuple[float, float]],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from engine_helpers import config, tiny
 
+from engine.architecture import survey
 from engine.config import SECTIONS, ConfigError, RunConfig, resolve
 from engine.datasets import datasets
 from engine.networks import networks
@@ -84,12 +87,16 @@ def test_a_classification_loss_on_regression_data_names_the_loss():
     assert _locs(errors) == [["loss", "name"]]
 
 
-def test_a_network_that_does_not_fit_the_input_is_a_config_error():
+def test_a_network_that_does_not_fit_the_input_is_a_config_error_of_the_survey():
     layers = [{"channels": 4, "kernel_size": 5, "padding": "valid"}] * 3
     body = config("digits", "cnn").model_dump(exclude_none=True)
     body["model"] = {"name": "cnn", "params": {"conv_layers": layers, "pool": "none"}}
-    errors = _errors(body)
+    resolve(RunConfig.model_validate(body))  # torch-free: only building the network finds this
+    with pytest.raises(ConfigError) as caught:
+        survey(RunConfig.model_validate(body))
+    errors = caught.value.errors
     assert _locs(errors) == [["model", "params"]] and "does not fit" in errors[0]["msg"]
+    assert pickle.loads(pickle.dumps(caught.value)).errors == errors  # it crosses from the planner process
 
 
 def test_flips_and_shifts_need_images_or_signals():
