@@ -7,24 +7,26 @@ state); the mix is a forward pre-hook on the chosen module, so the network's own
 
 from __future__ import annotations
 
-import torch
-from torch import nn
-from torch.utils.hooks import RemovableHandle
+from typing import TYPE_CHECKING
 
+from engine.lazy import torch
 from engine.registry import Entry
 
-WEIGHTED = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
+if TYPE_CHECKING:
+    from torch.utils.hooks import RemovableHandle
 
 
-def inputs_of_later_layers(model: nn.Module) -> list[nn.Module]:
+def inputs_of_later_layers(model: torch.nn.Module) -> list[torch.nn.Module]:
     """Every weighted layer but the first: what each one reads is the hidden state the layers before it made."""
-    return [m for m in model.modules() if isinstance(m, WEIGHTED)][1:]
+    nn = torch.nn
+    weighted = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
+    return [m for m in model.modules() if isinstance(m, weighted)][1:]
 
 
 class HiddenMix:
     """Mixes the batch entering one of `points` during training forwards; eval-mode passes are left alone."""
 
-    def __init__(self, points: list[nn.Module]):
+    def __init__(self, points: list[torch.nn.Module]):
         if not points:
             raise ValueError("this network has no hidden layer to mix at")
         self.points = points
@@ -37,7 +39,7 @@ class HiddenMix:
             self.handle.remove()
         self.last = (index, lam, partner)  # what this step mixes, for the tests and a reader of the run
 
-        def mix(module: nn.Module, args: tuple) -> tuple | None:
+        def mix(module: torch.nn.Module, args: tuple) -> tuple | None:
             hidden = args[0]
             if not module.training or len(hidden) != len(partner):
                 return None
@@ -46,6 +48,6 @@ class HiddenMix:
         self.handle = self.points[index].register_forward_pre_hook(mix)
 
 
-def manifold_mix(alpha: float, entry: Entry, model: nn.Module) -> HiddenMix | None:
+def manifold_mix(alpha: float, entry: Entry, model: torch.nn.Module) -> HiddenMix | None:
     """The hidden-layer mix a run asks for (None when manifold_mixup_alpha is 0)."""
     return HiddenMix(entry.meta["mixup_points"](model)) if alpha > 0 else None
