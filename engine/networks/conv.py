@@ -8,10 +8,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-import torch
 from pydantic import Field
-from torch import nn
 
+from engine.lazy import torch
 from engine.networks.activations import activations
 from engine.networks.norms import NormName
 
@@ -33,39 +32,34 @@ def padding_amount(padding: Padding, kernel_size: int, stride: int) -> int | str
     return padding
 
 
-def conv_cls(rank: int) -> type[nn.Module]:
+def conv_cls(rank: int) -> type[torch.nn.Module]:
+    nn = torch.nn
     return (nn.Conv1d, nn.Conv2d, nn.Conv3d)[rank - 1]
 
 
-def norm_cls(rank: int) -> type[nn.Module]:
+def norm_cls(rank: int) -> type[torch.nn.Module]:
+    nn = torch.nn
     return (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)[rank - 1]
 
 
-def conv_norm(kind: NormName, rank: int, channels: int) -> nn.Module:
+def conv_norm(kind: NormName, rank: int, channels: int) -> torch.nn.Module:
     """BatchNorm per channel, or layer norm over each sample's channels and positions (GroupNorm with one group,
     which keeps one scale and shift per channel and so fits any map size)."""
-    return norm_cls(rank)(channels) if kind == "batch" else nn.GroupNorm(1, channels)
+    return norm_cls(rank)(channels) if kind == "batch" else torch.nn.GroupNorm(1, channels)
 
 
-def pool_cls(kind: PoolName, rank: int) -> type[nn.Module]:
+def pool_cls(kind: PoolName, rank: int) -> type[torch.nn.Module]:
+    nn = torch.nn
     return {"max": (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d),
             "avg": (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)}[kind][rank - 1]
 
 
-class GlobalAvgPool(nn.Module):
-    """The mean of each channel over every position: (N, C, ...) → (N, C). A plain mean, not AdaptiveAvgPool, whose
-    backward on CUDA has no deterministic kernel (train.deterministic could not hold for ResNet and Inception)."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.flatten(2).mean(2)
-
-
 def conv_unit(rank: int, c_in: int, c_out: int, kernel_size: int, stride: int = 1, batch_norm: bool = True,
-              activation: str = "relu") -> nn.Sequential:
+              activation: str = "relu") -> torch.nn.Sequential:
     """conv → (batch norm) → activation, with 'same'-style padding; the bias is dropped when BN follows."""
     conv = conv_cls(rank)(c_in, c_out, kernel_size, stride, padding=(kernel_size - 1) // 2, bias=not batch_norm)
     layers = [conv, norm_cls(rank)(c_out)] if batch_norm else [conv]
-    return nn.Sequential(*layers, activations[activation].build())
+    return torch.nn.Sequential(*layers, activations[activation].build())
 
 
 class Stack:
@@ -77,7 +71,7 @@ class Stack:
         self.rank = len(self.size)
         if self.rank not in (1, 2, 3):
             raise ValueError(f"convolutions need (C, L), (C, H, W) or (C, D, H, W) inputs, not {input_shape}")
-        self.layers: list[nn.Module] = []
+        self.layers: list[torch.nn.Module] = []
 
     def conv(self, channels: int, kernel_size: int = 3, stride: int = 1, padding: Padding = "same",
              bias: bool = True) -> Stack:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-import torch
 from pydantic import Field
-from torch import nn
 
 from engine.datasets import DataInfo
+from engine.lazy import torch
 from engine.networks import networks
 from engine.networks.sizing import outputs, power_of_two
 from engine.registry import Params
@@ -43,35 +42,14 @@ def steps_and_features(info: DataInfo) -> tuple[int, int]:
     return (second, first) if info.kind == "signal" else (first, second)
 
 
-class Recurrent(nn.Module):
-    def __init__(self, core: nn.RNNBase, transpose: bool, output: str, out_features: int):
-        super().__init__()
-        self.core, self.transpose, self.output = core, transpose, output
-        directions = 2 if core.bidirectional else 1
-        self.head = nn.Linear(core.hidden_size * directions, out_features)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.transpose:
-            x = x.transpose(1, 2)
-        outputs, hidden = self.core(x)
-        if self.output == "sequence":
-            return self.head(outputs)  # (batch, steps, out): the loss then has one term per step
-        if self.output == "mean":
-            return self.head(outputs.mean(1))
-        if isinstance(hidden, tuple):  # an LSTM's (h, c)
-            hidden = hidden[0]
-        # the last layer's final state, both directions: the backward one has read the whole sequence too
-        directions = 2 if self.core.bidirectional else 1
-        return self.head(hidden[-directions:].transpose(0, 1).reshape(len(x), -1))
-
-
+# name: (torch.nn class, params model, description, formula)
 _CELLS = {
-    "rnn": (nn.RNN, RNNParams, "Elman RNN: h = tanh(W x + U h); gradients vanish over long gaps",
+    "rnn": ("RNN", RNNParams, "Elman RNN: h = tanh(W x + U h); gradients vanish over long gaps",
             r"h_t = \tanh(W x_t + U h_{t-1} + b)"),
-    "lstm": (nn.LSTM, RecurrentParams, "LSTM: input, forget and output gates guard a cell state",
+    "lstm": ("LSTM", RecurrentParams, "LSTM: input, forget and output gates guard a cell state",
              r"i,f,o = \sigma(W x_t + U h_{t-1} + b),\ g = \tanh(\cdot),\ "
              r"c_t = f_t \odot c_{t-1} + i_t \odot g_t,\ h_t = o_t \odot \tanh(c_t)"),
-    "gru": (nn.GRU, RecurrentParams, "GRU: reset and update gates, no separate cell state. PyTorch's z keeps the "
+    "gru": ("GRU", RecurrentParams, "GRU: reset and update gates, no separate cell state. PyTorch's z keeps the "
             "old state; the notes' h = (1−z)⊙h + z⊙h̃ uses z for the new one (their z is 1 − z here)",
             r"r, z = \sigma(W x_t + U h_{t-1} + b),\ n_t = \tanh(W_n x_t + r_t \odot (U_n h_{t-1} + b_n)),\ "
             r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"),
@@ -89,13 +67,17 @@ def _output(asked: str, info: DataInfo) -> str:
     return asked
 
 
-def _builder(cell: type[nn.RNNBase]):
-    def build(params: RecurrentParams, info: DataInfo, out_features: int) -> nn.Module:
+def _builder(cell: str):
+    """The build function of a network around torch.nn's `cell` class (RNN, LSTM or GRU)."""
+
+    def build(params: RecurrentParams, info: DataInfo, out_features: int) -> torch.nn.Module:
+        from engine.networks._recurrent import Recurrent
+
         _, features = steps_and_features(info)
         extra = {"nonlinearity": params.nonlinearity} if isinstance(params, RNNParams) else {}
-        core = cell(features, params.hidden_size, params.num_layers, batch_first=True,
-                    dropout=params.dropout if params.num_layers > 1 else 0.0,
-                    bidirectional=params.bidirectional, **extra)
+        core = getattr(torch.nn, cell)(features, params.hidden_size, params.num_layers, batch_first=True,
+                                       dropout=params.dropout if params.num_layers > 1 else 0.0,
+                                       bidirectional=params.bidirectional, **extra)
         return Recurrent(core, info.kind == "signal", _output(params.output, info), out_features)
 
     return build

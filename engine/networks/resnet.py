@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import torch
 from pydantic import Field
-from torch import nn
 
 from engine.datasets import DataInfo
+from engine.lazy import torch
 from engine.networks import networks
-from engine.networks.conv import GlobalAvgPool, conv_cls, conv_unit, norm_cls
+from engine.networks.conv import conv_unit
 from engine.registry import Params
 
 
@@ -26,37 +25,10 @@ class ResNetParams(Params):
     skip_connections: bool = Field(True, description="add each block's input to its output (off = a plain deep net)")
 
 
-class BasicBlock(nn.Module):
-    """conv 3×3 → BN → ReLU → conv 3×3 → BN, plus the shortcut, then ReLU (He et al. 2015)."""
-
-    def __init__(self, rank: int, c_in: int, c_out: int, stride: int, skip: bool):
-        super().__init__()
-        self.body = nn.Sequential(
-            conv_unit(rank, c_in, c_out, 3, stride),
-            conv_cls(rank)(c_out, c_out, 3, padding=1, bias=False),
-            norm_cls(rank)(c_out),
-        )
-        self.shortcut: nn.Module | None = None
-        if skip:
-            # a 1×1 projection where the shape changes, the identity elsewhere
-            changes = stride != 1 or c_in != c_out
-            self.shortcut = nn.Sequential(
-                conv_cls(rank)(c_in, c_out, 1, stride, bias=False), norm_cls(rank)(c_out)
-            ) if changes else nn.Identity()
-
-    def diagram_parts(self) -> list[dict]:
-        """For the drawing (engine/diagram.py): the body with its shortcut beside it; none with skips off."""
-        return [{"kind": "residual", "body": ["body"], "shortcut": ["shortcut"]}] if self.shortcut is not None else []
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.body(x)
-        if self.shortcut is not None:
-            out = out + self.shortcut(x)
-        return torch.relu(out)
-
-
-def _block_inputs(model: nn.Module) -> list[nn.Module]:
+def _block_inputs(model: torch.nn.Module) -> list[torch.nn.Module]:
     """Each residual block and the head: what they read are the stem's and the blocks' outputs."""
+    from engine.networks._resnet import BasicBlock
+
     return [m for m in model if isinstance(m, BasicBlock)] + [model[-1]]
 
 
@@ -64,7 +36,11 @@ def _block_inputs(model: nn.Module) -> list[nn.Module]:
     "resnet", ResNetParams, "ResNet, scaled down: residual blocks that learn F(x) and add x back",
     accepts=["image"], batchable=True, formula=r"y = \mathrm{ReLU}(F(x) + x)", mixup_points=_block_inputs,
 )
-def resnet(params: ResNetParams, info: DataInfo, out_features: int) -> nn.Module:
+def resnet(params: ResNetParams, info: DataInfo, out_features: int) -> torch.nn.Module:
+    from engine.networks._conv import GlobalAvgPool
+    from engine.networks._resnet import BasicBlock
+
+    nn = torch.nn
     channels, *size = info.input_shape
     rank = len(size)
     layers: list[nn.Module] = [conv_unit(rank, channels, params.width, 3)]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import torch
 from engine_helpers import info_of
 from torch import nn
 
 from engine.inits import initializers
 from engine.networks import networks
-from engine.networks.conv import GlobalAvgPool
+from engine.networks._activations import curves
+from engine.networks._conv import GlobalAvgPool
+from engine.networks._resnet import BasicBlock
+from engine.networks.activations import activations
 from engine.networks.recurrent import steps_and_features
-from engine.networks.resnet import BasicBlock
 
 
 def _build(name: str, dataset: str, out_features: int = 10, **params) -> nn.Module:
@@ -99,3 +104,17 @@ def test_global_pooling_is_the_mean_of_each_channel_in_1d_and_2d():
     cases = ((torch.randn(3, 4, 5, 6), nn.AdaptiveAvgPool2d(1)), (torch.randn(3, 4, 7), nn.AdaptiveAvgPool1d(1)))
     for x, adaptive in cases:
         assert torch.allclose(GlobalAvgPool()(x), adaptive(x).flatten(1), atol=1e-6)
+
+
+def test_network_and_activation_entries_load_without_torch():
+    # the web process imports them for their settings models and catalog; torch would cost it ~220 MB
+    code = ("import engine.networks, engine.manifold_mixup; from engine.lazy import loaded; "
+            "from engine.networks.activations import activations; activations.catalog(); assert not loaded()")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_stored_activation_curves_are_what_autograd_gives():
+    # stale after a unit changes: rewrite them with `python -m engine.networks._activations`
+    stored = {entry.name: entry.meta["curve"] for entry in activations if entry.meta["curve"] is not None}
+    assert stored == curves()
+    assert activations["relu"].build() is not activations["relu"].build()  # a fresh module for every layer
