@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from engine_helpers import config, info_of, run
 
+from engine.architecture import survey
 from engine.config import ConfigError, resolve
 from engine.datasets import datasets
 from engine.losses import losses
@@ -71,8 +72,8 @@ def test_accuracy_counts_positions():
 @pytest.mark.parametrize("dataset,output", [("sequence_tagging", "last"), ("sequence_tagging", "mean"),
                                             ("parity", "sequence")])
 def test_an_output_that_does_not_match_the_labels_is_a_config_error(dataset, output):
-    with pytest.raises(ConfigError) as caught:
-        resolve(config(dataset, "lstm", model_spec={"name": "lstm", "params": {"output": output}}))
+    with pytest.raises(ConfigError) as caught:  # building the network finds it: the survey, in the planner process
+        survey(config(dataset, "lstm", model_spec={"name": "lstm", "params": {"output": output}}))
     assert caught.value.errors[0]["loc"] == ["model", "params"] and "does not match" in caught.value.errors[0]["msg"]
 
 
