@@ -30,7 +30,8 @@ with TestClient(create_app(settings)) as client:
         return response
 
     config = {"dataset": {"name": "moons", "params": {"n_samples": 200}}, "model": {"name": "mlp"},
-              "optimizer": {"name": "adam"}, "train": {"steps": 20, "eval_every": 5}}
+              "loss": {"name": "cross_entropy"}, "optimizer": {"name": "adam"},
+              "train": {"steps": 20, "eval_every": 5}}
     for url in ["/", "/healthz", "/api/catalog", "/runs", "/lab", "/races", "/sweeps", "/docs", "/openapi.json",
                 "/api/lab/surfaces", "/api/lab/surfaces/ravine/grid"]:
         ok("GET", url)
