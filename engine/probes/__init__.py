@@ -6,11 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import torch
 from pydantic import Field
-from torch import nn
 
 from engine.datasets import DataBundle
+from engine.lazy import torch
 from engine.losses import Objective
 from engine.registry import Params, Registry, load_entries
 
@@ -33,7 +32,7 @@ class ProbeContext:
 class ProbeRunner:
     name: str
     every: int
-    read: Callable[[nn.Module, int], dict[str, Any] | None]
+    read: Callable[[torch.nn.Module, int], dict[str, Any] | None]
 
 
 def cadence(params: ProbeParams, ctx: ProbeContext, readings: int = 60) -> int:
@@ -48,14 +47,14 @@ def build(name: str, params: ProbeParams, ctx: ProbeContext) -> ProbeRunner:
     return ProbeRunner(name, cadence(params, ctx), probes[name].build(params, ctx))
 
 
-@torch.no_grad()
-def class_scores(model: nn.Module, objective: Objective, x: torch.Tensor) -> torch.Tensor:
+def class_scores(model: torch.nn.Module, objective: Objective, x: torch.Tensor) -> torch.Tensor:
     """Per-class scores in [0, 1] whatever the head: sigmoid for one logit, softmax otherwise."""
-    out = model(x)
-    if out.shape[1] == 1:
-        p = torch.sigmoid(out[:, 0])
-        return torch.stack([1 - p, p], 1)
-    return torch.softmax(out, dim=1)
+    with torch.no_grad():
+        out = model(x)
+        if out.shape[1] == 1:
+            p = torch.sigmoid(out[:, 0])
+            return torch.stack([1 - p, p], 1)
+        return torch.softmax(out, dim=1)
 
 
 load_entries(__name__, __path__, first=["boundary", "layers", "histograms", "activations", "feature_maps", "curves",

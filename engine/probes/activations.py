@@ -8,19 +8,37 @@ and, per batch-norm layer, the batch's own statistics beside the running ones th
 
 from __future__ import annotations
 
-import torch
-from pydantic import Field
-from torch import nn
+import functools
+from typing import NamedTuple
 
-from engine.networks.activations import CURVE_RANGE, Step, activations
+from pydantic import Field
+
+from engine.lazy import torch
+from engine.networks.activations import CURVE_RANGE, activations
 from engine.probes import ProbeContext, ProbeParams, probes
 from engine.probes.common import Timeline, run_with_hooks, spread
 
-RECTIFIERS = (nn.ReLU, nn.ReLU6, Step)  # zero gradient below 0: these units can die
-SQUASHERS = {nn.Sigmoid: (0.02, 0.98), nn.Tanh: (-0.96, 0.96)}  # outside these the slope is under ~8%
-ACTIVATIONS = (*RECTIFIERS, *SQUASHERS, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Softplus)
-BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
-REGISTRY_NAME = {type(activations[e.name].build()): e.name for e in activations}  # nn.ReLU -> "relu"
+
+class Kinds(NamedTuple):
+    rectifiers: tuple[type, ...]  # zero gradient below 0: these units can die
+    squashers: dict[type, tuple[float, float]]  # outside these the slope is under ~8%
+    activations: tuple[type, ...]
+    batch_norms: tuple[type, ...]
+    registry_name: dict[type, str]  # nn.ReLU -> "relu"
+
+
+@functools.cache
+def kinds() -> Kinds:
+    """The layer classes the probe tells apart; torch's, so made on first use, not when the web imports this."""
+    nn = torch.nn
+    registry_name = {type(activations[e.name].build()): e.name for e in activations}
+    rectifiers = (nn.ReLU, nn.ReLU6, type(activations["step"].build()))
+    squashers = {nn.Sigmoid: (0.02, 0.98), nn.Tanh: (-0.96, 0.96)}
+    return Kinds(rectifiers, squashers,
+                 (*rectifiers, *squashers, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Softplus),
+                 (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d), registry_name)
+
+
 INPUT_BINS = 48
 MAX_CHANNELS = 64
 
@@ -31,17 +49,17 @@ class ActivationParams(ProbeParams):
     points: int = Field(60, ge=4, le=500, description="readings kept (older ones thinned out)")
 
 
-def activation_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    return [(name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATIONS)]
+def activation_layers(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
+    return [(name, m) for name, m in model.named_modules() if isinstance(m, kinds().activations)]
 
 
-def unit_stats(module: nn.Module, out: torch.Tensor) -> dict[str, float | None]:
+def unit_stats(module: torch.nn.Module, out: torch.Tensor) -> dict[str, float | None]:
     flat = out.detach().float().reshape(len(out), -1)
     stats = {"mean": flat.mean().item(), "std": flat.std().item() if flat.numel() > 1 else 0.0,
              "dead": None, "saturated": None}
-    if isinstance(module, RECTIFIERS):
+    if isinstance(module, kinds().rectifiers):
         stats["dead"] = 1.0 - (flat > 0).any(0).float().mean().item()
-    for kind, (low, high) in SQUASHERS.items():
+    for kind, (low, high) in kinds().squashers.items():
         if isinstance(module, kind):
             stats["saturated"] = ((flat < low) | (flat > high)).float().mean().item()
     return stats
@@ -60,13 +78,14 @@ def activation_stats(params: ActivationParams, ctx: ProbeContext):
         layers = spread(activation_layers(model), params.max_layers)
         if not layers:
             return None  # recurrent cores keep their gates inside; the gates probe shows those
-        norms = [(name, m) for name, m in model.named_modules() if isinstance(m, BATCH_NORMS)]
+        batch_norms = kinds().batch_norms
+        norms = [(name, m) for name, m in model.named_modules() if isinstance(m, batch_norms)]
         found: dict[str, dict] = {}
         inputs: dict[str, list[int]] = {}
         batch_norm: dict[str, dict] = {}
 
-        def keep(name: str, module: nn.Module, args: tuple, out: torch.Tensor) -> None:
-            if isinstance(module, BATCH_NORMS):
+        def keep(name: str, module: torch.nn.Module, args: tuple, out: torch.Tensor) -> None:
+            if isinstance(module, batch_norms):
                 batch_norm[name] = norm_stats(module, args[0])
             else:
                 found[name] = unit_stats(module, out)
@@ -75,10 +94,11 @@ def activation_stats(params: ActivationParams, ctx: ProbeContext):
         run_with_hooks(model, [*layers, *norms], x, keep)
         timeline.add(step, found)
         names = list(found)
+        registry_name = kinds().registry_name
         series = {name: _series(timeline, name) for name in names}
         return {"steps": list(timeline.steps), "layers": names, "series": series,
                 "kinds": {name: type(module).__name__ for name, module in layers if name in found},
-                "functions": {name: REGISTRY_NAME.get(type(module)) for name, module in layers if name in found},
+                "functions": {name: registry_name.get(type(module)) for name, module in layers if name in found},
                 "inputs": inputs, "input_range": list(CURVE_RANGE), "batch_norm": batch_norm}
 
     return read
@@ -92,7 +112,7 @@ def input_histogram(pre: torch.Tensor) -> list[int]:
     return torch.histc(values, INPUT_BINS, low, high).long().tolist()
 
 
-def norm_stats(module: nn.Module, pre: torch.Tensor) -> dict[str, list[float]]:
+def norm_stats(module: torch.nn.Module, pre: torch.Tensor) -> dict[str, list[float]]:
     """Per channel (the first MAX_CHANNELS): the mean and variance of this batch, which training normalizes with,
     and the running averages, which eval mode normalizes with."""
     channels = pre.detach().float().transpose(0, 1).reshape(pre.shape[1], -1)[:MAX_CHANNELS]

@@ -6,16 +6,13 @@ layer or on one global scale, as CNN Explainer does. A 1-D conv layer's maps are
 
 from __future__ import annotations
 
-import torch
 from pydantic import Field
-from torch import nn
 
+from engine.lazy import torch
 from engine.probes import ProbeContext, probes
 from engine.probes.common import SampleParams, probe_input, run_with_hooks, sample_label, spread
 from engine.probes.layers import module_names
 from engine.probes.png import atlas
-
-CONVS = (nn.Conv1d, nn.Conv2d)
 
 
 class FeatureMapParams(SampleParams):
@@ -35,10 +32,11 @@ def _shown(out: torch.Tensor, params: FeatureMapParams) -> int:
     return max(1, min(params.max_channels, params.max_pixels // per_map))
 
 
-def conv_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
+def conv_layers(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
     """(name, conv layer), named as the gradient panels name it ("conv.0", not a Sequential's "0")."""
+    convs = (torch.nn.Conv1d, torch.nn.Conv2d)
     names = module_names(model)
-    return [(names.get(name, name), m) for name, m in model.named_modules() if isinstance(m, CONVS)]
+    return [(names.get(name, name), m) for name, m in model.named_modules() if isinstance(m, convs)]
 
 
 @probes.add(

@@ -7,10 +7,11 @@ children of a flat Sequential are named by kind and order: "0", "3", "7" → "co
 
 from __future__ import annotations
 
-import torch
-from pydantic import Field
-from torch import nn
+import functools
 
+from pydantic import Field
+
+from engine.lazy import torch
 from engine.probes import ProbeContext, probes
 from engine.probes.common import spread
 from engine.registry import Params
@@ -20,14 +21,17 @@ class LayerNormsParams(Params):  # no `every`: a watch reads at every logged ste
     max_layers: int = Field(32, ge=1, le=256, description="most layers logged (evenly spaced, first and last kept)")
 
 
-KINDS = ((nn.modules.conv._ConvNd, "conv"), (nn.Linear, "fc"), (nn.Embedding, "embed"))
+@functools.cache
+def _kinds() -> tuple[tuple[type, str], ...]:
+    nn = torch.nn
+    return (nn.modules.conv._ConvNd, "conv"), (nn.Linear, "fc"), (nn.Embedding, "embed")
 
 
-def _kind(module: nn.Module) -> str:
-    return next((short for cls, short in KINDS if isinstance(module, cls)), type(module).__name__.lower())
+def _kind(module: torch.nn.Module) -> str:
+    return next((short for cls, short in _kinds() if isinstance(module, cls)), type(module).__name__.lower())
 
 
-def module_names(model: nn.Module) -> dict[str, str]:
+def module_names(model: torch.nn.Module) -> dict[str, str]:
     """Module path → the name pages show. A flat Sequential numbers its children ("0", "3", "7"), which says
     nothing of what they are: those become "<kind>.<i>" in order, or "<kind>" when the kind occurs once."""
     numbered = [(path, _kind(m)) for path, m in model.named_modules()
@@ -41,7 +45,7 @@ def module_names(model: nn.Module) -> dict[str, str]:
     return names
 
 
-def weight_layers(model: nn.Module, limit: int = 1000) -> list[tuple[str, nn.Parameter]]:
+def weight_layers(model: torch.nn.Module, limit: int = 1000) -> list[tuple[str, torch.nn.Parameter]]:
     """(layer name, weight) for every matrix or kernel of the model, in definition order."""
     names = module_names(model)
     found = []
@@ -57,24 +61,24 @@ class LayerNorms:
 
     def __init__(self, params: LayerNormsParams):
         self.limit = params.max_layers
-        self.layers: list[tuple[str, nn.Parameter]] | None = None
+        self.layers: list[tuple[str, torch.nn.Parameter]] | None = None
         self.names: dict[str, list[str]] = {}
         self.before: list[torch.Tensor] | None = None
         self.grads: torch.Tensor | None = None
 
-    def _layers(self, model: nn.Module) -> list[tuple[str, nn.Parameter]]:
+    def _layers(self, model: torch.nn.Module) -> list[tuple[str, torch.nn.Parameter]]:
         if self.layers is None:
             self.layers = weight_layers(model, self.limit)
             self.names = {kind: [f"{kind}/{name}" for name, _ in self.layers]
                           for kind in ("weight_norm", "update_ratio", "grad_norm")}
         return self.layers
 
-    def on_train_batch_start(self, model: nn.Module) -> None:
+    def on_train_batch_start(self, model: torch.nn.Module) -> None:
         """Before optimizer.step: keep the weights, to measure what the step changes."""
         # the _foreach kernels (as clip_grad_norm_ uses) do a whole layer list in one call: ~40% cheaper
         self.before = torch._foreach_mul([w.detach() for _, w in self._layers(model)], 1.0)
 
-    def on_before_optimizer_step(self, model: nn.Module) -> None:
+    def on_before_optimizer_step(self, model: torch.nn.Module) -> None:
         """After backward, before clipping: vanishing or exploding gradients stay visible as they are."""
         layers = self._layers(model)
         if not layers:
@@ -82,7 +86,7 @@ class LayerNorms:
         grads = [w.grad if w.grad is not None else torch.zeros((), device=w.device) for _, w in layers]
         self.grads = torch.stack(torch._foreach_norm(grads))
 
-    def metrics(self, model: nn.Module) -> dict[str, float | None]:
+    def metrics(self, model: torch.nn.Module) -> dict[str, float | None]:
         """grad_norm/<layer>, weight_norm/<layer> and update_ratio/<layer> (‖Δw‖ / ‖w‖) for this point."""
         layers = self._layers(model)
         if not layers:
