@@ -50,12 +50,3 @@ for _name, (_factory, _text, _formula) in _SIMPLE.items():
 
 ActivationName = Literal[tuple(activations.names())]  # type: ignore[valid-type]
 
-
-def __getattr__(name: str):
-    # the step unit's class lives torch-side; code that still imports it from here (engine/probes/activations.py
-    # before the probes' change for #20 merges) finds it, torch loading then; drop this once nothing does
-    if name == "Step":
-        from engine.networks._activations import Step
-
-        return Step
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
