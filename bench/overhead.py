@@ -32,7 +32,7 @@ from engine.datasets import DataBundle  # noqa: E402
 from engine.events import Done, Status  # noqa: E402
 from engine.losses import Objective, losses  # noqa: E402
 from engine.optimizers import optimizers  # noqa: E402
-from engine.optimizers.lean import torch_twin  # noqa: E402
+from engine.optimizers._lean import torch_twin  # noqa: E402
 from engine.solo import evaluate  # noqa: E402
 from engine.trainer import TRAIN_EVAL_SAMPLES, BatchOrder, build_model, train  # noqa: E402
 

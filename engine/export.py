@@ -27,7 +27,7 @@ from engine.export_errors import ExportError
 from engine.export_torchscript import serialize_loss, serialize_model, serialize_predict
 from engine.losses import losses
 from engine.optimizers import optimizers
-from engine.optimizers.lean import as_torch
+from engine.optimizers._lean import as_torch
 from engine.regularizers import regularizers
 from engine.schedules import build_factor
 from engine.trainer import EVAL_CHUNK, TRAIN_EVAL_SAMPLES, build_model

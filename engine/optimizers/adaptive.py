@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import torch
 from pydantic import Field
 
+from engine.lazy import torch
 from engine.optimizers import LRParams, optimizers
-from engine.optimizers.lean import LeanAdam, LeanAdamW, fusable
 
 Beta = Annotated[float, Field(ge=0.0, lt=1.0)]
 
@@ -73,46 +72,48 @@ def rmsprop(params: RMSpropParams, parameters):
     )
 
 
-# the Adam family shares its knobs, so one loop registers them all
+# the Adam family shares its knobs, so one loop registers them all; each names its torch.optim class (looked up when
+# an optimizer is built: the web process imports this file for its settings and never loads torch)
 _ADAM_FAMILY = {
-    "adam": (torch.optim.Adam, "RMSprop + momentum with bias correction; weight_decay adds λθ to g (L2)",
+    "adam": ("Adam", "RMSprop + momentum with bias correction; weight_decay adds λθ to g (L2)",
              MOMENTS + r"\theta \leftarrow \theta - \eta\frac{\hat m}{\sqrt{\hat v}+\epsilon}"),
-    "adamw": (torch.optim.AdamW, "Adam with decoupled weight decay: θ shrinks by ηλθ apart from the gradient",
+    "adamw": ("AdamW", "Adam with decoupled weight decay: θ shrinks by ηλθ apart from the gradient",
               MOMENTS + r"\theta \leftarrow \theta - \eta\left(\frac{\hat m}{\sqrt{\hat v}+\epsilon}"
               r" + \lambda\theta\right)"),
-    "nadam": (torch.optim.NAdam, "Adam with Nesterov momentum: the step looks ahead with this step's gradient "
+    "nadam": ("NAdam", "Adam with Nesterov momentum: the step looks ahead with this step's gradient "
               "(PyTorch also warms β1 up: μ_t = β1(1 − ½·0.96^{0.004t}))",
               MOMENTS + r"\theta \leftarrow \theta - \frac{\eta}{\sqrt{\hat v}+\epsilon}"
               r"\left(\beta_1 \hat m + \frac{(1-\beta_1)\, g}{1-\beta_1^t}\right)"),
-    "radam": (torch.optim.RAdam, "rectified Adam: plain momentum steps until the variance of v̂ can be trusted "
+    "radam": ("RAdam", "rectified Adam: plain momentum steps until the variance of v̂ can be trusted "
               "(ρ_t > 5), then Adam's step times the rectification r_t",
               MOMENTS + r"\rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t},\ "
               r"\theta \leftarrow \theta - \eta\, r_t \frac{\hat m}{\sqrt{\hat v}+\epsilon}\ (\rho_t > 5),\ "
               r"\theta - \eta\, \hat m\ \text{otherwise}"),
     "adamax": (
-        torch.optim.Adamax, "Adam with the infinity norm in place of the second moment",
+        "Adamax", "Adam with the infinity norm in place of the second moment",
         r"m \leftarrow \beta_1 m + (1-\beta_1) g,\ u \leftarrow \max(\beta_2 u, |g|+\epsilon),\ "
         r"\theta \leftarrow \theta - \frac{\eta}{1-\beta_1^t}\frac{m}{u}",
     ),
 }
 
 
-# torch's fused kernels (CPU and CUDA alike), called lean (engine/optimizers/lean.py): 57 µs an Adam step on the
-# moons MLP against 484 µs for torch's default and 159 µs for torch's fused step; the others keep torch's default
-# (foreach on a GPU; foreach brought nothing on this CPU)
-LEAN = {torch.optim.Adam: LeanAdam, torch.optim.AdamW: LeanAdamW}
-
-
-def _adam_like(cls):
+def _adam_like(name: str):
     def build(params: AdamParams, parameters):
-        if cls in LEAN:
+        # torch's fused kernels (CPU and CUDA alike), called lean (engine/optimizers/_lean.py): 57 µs an Adam step on
+        # the moons MLP against 484 µs for torch's default and 159 µs for torch's fused step; the others keep torch's
+        # default (foreach on a GPU; foreach brought nothing on this CPU)
+        from engine.optimizers._lean import LeanAdam, LeanAdamW, fusable
+
+        lean = {"Adam": LeanAdam, "AdamW": LeanAdamW}.get(name)
+        if lean is not None:
             parameters, fused = fusable(parameters)
-            return LEAN[cls](parameters, lr=params.lr, betas=params.betas, eps=params.eps,
-                             weight_decay=params.weight_decay, fused=fused)
-        return cls(parameters, lr=params.lr, betas=params.betas, eps=params.eps, weight_decay=params.weight_decay)
+            return lean(parameters, lr=params.lr, betas=params.betas, eps=params.eps,
+                        weight_decay=params.weight_decay, fused=fused)
+        return getattr(torch.optim, name)(parameters, lr=params.lr, betas=params.betas, eps=params.eps,
+                                          weight_decay=params.weight_decay)
 
     return build
 
 
-for _name, (_cls, _text, _formula) in _ADAM_FAMILY.items():
-    optimizers.add(_name, AdamParams, _text, formula=_formula, elementwise=True)(_adam_like(_cls))
+for _name, (_class_name, _text, _formula) in _ADAM_FAMILY.items():
+    optimizers.add(_name, AdamParams, _text, formula=_formula, elementwise=True)(_adam_like(_class_name))

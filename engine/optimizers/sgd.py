@@ -1,13 +1,11 @@
-"""Gradient descent and its momentum variants: torch.optim.SGD's fused kernel, called lean (engine/optimizers/lean.py):
+"""Gradient descent and its momentum variants: torch.optim.SGD's fused kernel, called lean (engine/optimizers/_lean.py):
 one call steps every weight, on the CPU as on a GPU."""
 
 from __future__ import annotations
 
-import torch
 from pydantic import Field
 
 from engine.optimizers import LRParams, optimizers
-from engine.optimizers.lean import LeanSGD, fusable
 
 
 class SGDParams(LRParams):
@@ -25,26 +23,13 @@ class DampenedMomentumParams(MomentumParams):
     )
 
 
-class ZeroStartSGD(LeanSGD):
-    """SGD whose velocity starts at 0, as the notes' v = βv + (1−β)g does. torch.optim.SGD starts it at g itself
-    (no dampening on the first step), which is the same thing only when dampening is 0."""
-
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if "momentum_buffer" not in self.state[p]:
-                    self.state[p]["momentum_buffer"] = torch.zeros_like(p)
-        return super().step(closure)
-
-    step.hooked = True  # type: ignore[attr-defined]  (LeanSGD's step runs the hooks: see lean.py)
-
-
 @optimizers.add(
     "sgd", SGDParams, "plain gradient descent; batch size 1 = SGD, 'full' = BGD, n = mini-batch",
     formula=r"\theta \leftarrow \theta - \eta\, g", elementwise=True,
 )
 def sgd(params: SGDParams, parameters):
+    from engine.optimizers._lean import LeanSGD, fusable
+
     parameters, fused = fusable(parameters)
     return LeanSGD(parameters, lr=params.lr, weight_decay=params.weight_decay, fused=fused)
 
@@ -56,6 +41,8 @@ def sgd(params: SGDParams, parameters):
     formula=r"v \leftarrow \lambda v + (1-d)\,g,\quad \theta \leftarrow \theta - \eta v", elementwise=True,
 )
 def momentum(params: DampenedMomentumParams, parameters):
+    from engine.optimizers._lean import LeanSGD, ZeroStartSGD, fusable
+
     cls = ZeroStartSGD if params.dampening > 0 else LeanSGD
     parameters, fused = fusable(parameters)
     return cls(parameters, lr=params.lr, momentum=params.momentum, dampening=params.dampening,
@@ -67,6 +54,8 @@ def momentum(params: DampenedMomentumParams, parameters):
     formula=r"v \leftarrow \lambda v + g,\quad \theta \leftarrow \theta - \eta (g + \lambda v)", elementwise=True,
 )
 def nesterov(params: MomentumParams, parameters):
+    from engine.optimizers._lean import LeanSGD, fusable
+
     parameters, fused = fusable(parameters)
     return LeanSGD(parameters, lr=params.lr, momentum=params.momentum, nesterov=True,
                    weight_decay=params.weight_decay, fused=fused)

@@ -1,4 +1,4 @@
-"""The lean optimizers (engine/optimizers/lean.py) step exactly as torch's own fused step does (torch's twin of
+"""The lean optimizers (engine/optimizers/_lean.py) step exactly as torch's own fused step does (torch's twin of
 each, through torch.optim's full path), hooks included, and a checkpoint taken from one continues in torch's."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from engine.optimizers import optimizers
-from engine.optimizers.lean import LeanStep, torch_twin
+from engine.optimizers._lean import LeanStep, torch_twin
 
 KNOBS = {
     "sgd": {"lr": 0.1, "weight_decay": 0.01},

@@ -1,5 +1,9 @@
 """torch's fused Adam, AdamW and SGD kernels, called without torch.optim's per-call bookkeeping.
 
+The torch-side half of sgd.py and adaptive.py, which import it inside their build functions: a module whose name
+starts with `_` is not loaded by the registry scan, so the web process (which imports sgd.py for its settings)
+never loads torch for it.
+
 torch.optim's step() wraps the kernel in hooks, a profiler range, per-call argument checks and a regrouping of the
 tensors by device and dtype: on the moons MLP that is ~150 µs a step around a 14 µs kernel. These subclasses call
 the same kernel on the same state tensors, so results, state_dict and checkpoints are those of torch's fused path;
@@ -113,6 +117,21 @@ class LeanSGD(LeanStep, torch.optim.SGD):
         torch._fused_sgd_(params, grads, buffers, weight_decay=group["weight_decay"], momentum=momentum,
                           lr=group["lr"], dampening=group["dampening"], nesterov=group["nesterov"], maximize=False,
                           is_first_step=False, grad_scale=None, found_inf=None)
+
+
+class ZeroStartSGD(LeanSGD):
+    """SGD whose velocity starts at 0, as the notes' v = βv + (1−β)g does. torch.optim.SGD starts it at g itself
+    (no dampening on the first step), which is the same thing only when dampening is 0."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if "momentum_buffer" not in self.state[p]:
+                    self.state[p]["momentum_buffer"] = torch.zeros_like(p)
+        return super().step(closure)
+
+    step.hooked = True  # type: ignore[attr-defined]  (LeanSGD's step runs the hooks: see LeanStep)
 
 
 def torch_twin(optimizer: torch.optim.Optimizer, params, fused: bool | None = None) -> torch.optim.Optimizer:
