@@ -8,22 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import torch
 from pydantic import Field
-from torch import nn
 
+from engine.lazy import torch
 from engine.registry import Params, Registry
 
 regularizers = Registry("regularization")
 
-Penalty = Callable[[nn.Module], torch.Tensor]
+Penalty = Callable[["torch.nn.Module"], "torch.Tensor"]  # names in quotes: an alias is evaluated at import
 
 
 class PenaltyParams(Params):
     strength: float = Field(1e-4, ge=0.0, le=10.0, description="λ")
 
 
-def _weights(model: nn.Module) -> list[torch.Tensor]:
+def _weights(model: torch.nn.Module) -> list[torch.Tensor]:
     # biases and norm layers are not penalised: only matrices and kernels
     return [p for p in model.parameters() if p.dim() > 1]
 

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from pydantic import Field
-from torch import nn
 
-from engine.manifold_mixup import HiddenMix
+from engine.lazy import torch
 from engine.registry import Params
 
-LossOfOutput = Callable[[torch.Tensor], torch.Tensor]
+if TYPE_CHECKING:  # the trainer builds the HiddenMix; this file only calls it (and stays importable without torch)
+    from engine.manifold_mixup import HiddenMix
+
+LossOfOutput = Callable[["torch.Tensor"], "torch.Tensor"]  # names in quotes: an alias is evaluated at import
 SHAPED_KINDS = ("image", "signal", "volume")  # where flips and shifts make sense
 
 
@@ -47,7 +49,7 @@ def _shift(x: torch.Tensor, most: int, gen: torch.Generator) -> torch.Tensor:
     """Shift each sample by its own random offset along every spatial axis: pad, then gather a window."""
     for dim in range(2, x.dim()):
         size = x.shape[dim]
-        padded = nn.functional.pad(x, [0, 0] * (x.dim() - 1 - dim) + [most, most])
+        padded = torch.nn.functional.pad(x, [0, 0] * (x.dim() - 1 - dim) + [most, most])
         offset = torch.randint(0, 2 * most + 1, (len(x),), generator=gen, device=x.device)
         view = [1] * x.dim()
         view[dim] = size
@@ -62,8 +64,8 @@ def _rotate(x: torch.Tensor, degrees: float, gen: torch.Generator) -> torch.Tens
     cos, sin, zero = angle.cos(), angle.sin(), torch.zeros_like(angle)
     # affine_grid maps output to input coordinates, so this matrix turns the picture by +angle
     theta = torch.stack([torch.stack([cos, sin, zero], 1), torch.stack([-sin, cos, zero], 1)], 1)
-    grid = nn.functional.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
-    return nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    grid = torch.nn.functional.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+    return torch.nn.functional.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
 class BatchTricks:
@@ -118,9 +120,9 @@ class BatchTricks:
 def clip_gradients(parameters: list[torch.Tensor], clip_value: float | None, max_norm: float | None) -> None:
     """By value first (each component into [−v, v]), then by the global norm (rescale if ‖g‖ > max)."""
     if clip_value is not None:
-        nn.utils.clip_grad_value_(parameters, clip_value)
+        torch.nn.utils.clip_grad_value_(parameters, clip_value)
     if max_norm is not None:
-        nn.utils.clip_grad_norm_(parameters, max_norm)
+        torch.nn.utils.clip_grad_norm_(parameters, max_norm)
 
 
 class EarlyStopper:

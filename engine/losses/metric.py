@@ -5,11 +5,10 @@ Accuracy comes from the nearest class centroid, with centroids tracked over the 
 
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
 from pydantic import Field
 
 from engine.datasets import DataInfo
+from engine.lazy import torch
 from engine.losses import Objective, losses
 from engine.registry import Params
 
@@ -43,22 +42,22 @@ class Centroids:
         self.n_classes, self.momentum = n_classes, momentum
         self.means: torch.Tensor | None = None
 
-    @torch.no_grad()
     def update(self, embeddings: torch.Tensor, y: torch.Tensor) -> None:
-        if self.means is None:
-            self.means = torch.zeros(self.n_classes, embeddings.shape[1], device=embeddings.device)
-        # every class at once through a (classes, batch) membership matrix: no loop over the classes present
-        member = (y[None, :] == torch.arange(self.n_classes, device=y.device)[:, None]).to(embeddings.dtype)
-        counts = member.sum(1, keepdim=True)
-        batch_mean = (member @ embeddings) / counts.clamp_min(1)
-        moved = self.momentum * self.means + (1 - self.momentum) * batch_mean
-        self.means = torch.where(counts > 0, moved, self.means)  # a class absent from the batch keeps its mean
+        with torch.no_grad():
+            if self.means is None:
+                self.means = torch.zeros(self.n_classes, embeddings.shape[1], device=embeddings.device)
+            # every class at once through a (classes, batch) membership matrix: no loop over the classes present
+            member = (y[None, :] == torch.arange(self.n_classes, device=y.device)[:, None]).to(embeddings.dtype)
+            counts = member.sum(1, keepdim=True)
+            batch_mean = (member @ embeddings) / counts.clamp_min(1)
+            moved = self.momentum * self.means + (1 - self.momentum) * batch_mean
+            self.means = torch.where(counts > 0, moved, self.means)  # a class absent from the batch keeps its mean
 
-    @torch.no_grad()
     def predict(self, embeddings: torch.Tensor) -> torch.Tensor:
-        if self.means is None:
-            return torch.zeros(len(embeddings), dtype=torch.long, device=embeddings.device)
-        return torch.cdist(embeddings, self.means.to(embeddings.device)).argmin(1)
+        with torch.no_grad():
+            if self.means is None:
+                return torch.zeros(len(embeddings), dtype=torch.long, device=embeddings.device)
+            return torch.cdist(embeddings, self.means.to(embeddings.device)).argmin(1)
 
 
 @losses.add(
@@ -70,7 +69,7 @@ def triplet(params: TripletParams, info: DataInfo) -> Objective:
     centroids = Centroids(info.n_classes)
 
     def embed(out: torch.Tensor) -> torch.Tensor:
-        return F.normalize(out, dim=1) if params.normalize else out
+        return torch.nn.functional.normalize(out, dim=1) if params.normalize else out
 
     def fn(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         z = embed(out)
