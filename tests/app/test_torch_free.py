@@ -44,7 +44,7 @@ with TestClient(create_app(settings)) as client:
     ok("POST", "/api/plans", json={**config, "dataset": {"name": "upload", "params": {"upload_id": upload["id"]}}})
     bad = client.post("/api/runs", json={**config, "model": {"name": "cnn"}})
     assert bad.status_code == 422, bad.text
-    run = ok("POST", "/api/runs", json=config).json()["run_id"]
+    run = ok("POST", "/api/runs", json=config).json()["id"]
     for _ in range(1200):
         if client.get(f"/api/runs/{run}").json()["status"] in ("completed", "failed", "diverged"):
             break

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import torch
 from engine_helpers import info_of
 from torch import nn
@@ -104,13 +101,6 @@ def test_global_pooling_is_the_mean_of_each_channel_in_1d_and_2d():
     cases = ((torch.randn(3, 4, 5, 6), nn.AdaptiveAvgPool2d(1)), (torch.randn(3, 4, 7), nn.AdaptiveAvgPool1d(1)))
     for x, adaptive in cases:
         assert torch.allclose(GlobalAvgPool()(x), adaptive(x).flatten(1), atol=1e-6)
-
-
-def test_network_and_activation_entries_load_without_torch():
-    # the web process imports them for their settings models and catalog; torch would cost it ~220 MB
-    code = ("import engine.networks, engine.manifold_mixup; from engine.lazy import loaded; "
-            "from engine.networks.activations import activations; activations.catalog(); assert not loaded()")
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_stored_activation_curves_are_what_autograd_gives():
