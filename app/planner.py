@@ -15,7 +15,9 @@ from __future__ import annotations
 import importlib
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -33,11 +35,21 @@ class PlannerUnavailable(RuntimeError):
 
 
 def _warm() -> None:
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True, name="orphan-watch").start()
     import torch
 
     torch.set_num_threads(1)  # the cores are the training workers'; a plan or a surface is small
     for module in WARM:
         importlib.import_module(module)
+
+
+def _end_with(parent: int) -> None:
+    """End this process when the server is gone, even by SIGKILL (no orphan holds ~250 MB). Not PR_SET_PDEATHSIG,
+    as the workers use: it fires when the *thread* that started the process ends, and the executor starts its
+    processes from whichever request thread asks first."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _ready() -> bool:

@@ -104,7 +104,9 @@ class WorkerPool:
             worker.inbox = None
         for queue_ in queues:
             queue_.close()
-            queue_.join_thread()
+            # not join_thread(): a worker killed mid-send (by the SIGKILL above, or the OOM killer) leaves the queue's
+            # write lock held, and our feeder would wait for it forever; what is unsent now has no reader anyway
+            queue_.cancel_join_thread()
         del queues, queue_
         gc.collect()
 
