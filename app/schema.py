@@ -8,12 +8,14 @@ migrations never look at Optuna's tables (a schema comparison would otherwise of
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 FIRST_RELEASE = "0001"
@@ -33,6 +35,8 @@ LOCK_KEY = 0x44455343
 
 
 def config(url: str | None = None, connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if url:
@@ -44,6 +48,10 @@ def config(url: str | None = None, connection: Connection | None = None) -> Conf
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to `revision`; a database from before Alembic is taken to be at the first release (the
     second migration adds only what it lacks)."""
+    if revision == "head" and current(engine) == head():
+        return  # the usual start: nothing to migrate, and Alembic (0.1-0.2 s to import) is not loaded
+    from alembic import command
+
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
@@ -52,10 +60,32 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+def head() -> str:
+    """The newest migration's revision, read from the files without Alembic (a test holds it to Alembic's own)."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text()
+        revisions |= set(re.findall(r'^revision = "(\w+)"', source, re.M))
+        parents |= set(re.findall(r'^down_revision = "(\w+)"', source, re.M))
+    (newest,) = revisions - parents
+    return newest
+
+
+def current(engine: Engine) -> str | None:
+    """The revision the database is at; None before its first migration."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return None
+        return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+
+
 def _find_revision(connection: Connection, cfg: Config) -> None:
     """Where a database without VERSION_TABLE stands: a release that kept the app's revision in `alembic_version`
     (where Optuna keeps its own) moves it over and frees that table; a database from before Alembic is at the
     first release."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     tables = set(inspect(connection).get_table_names())
     if VERSION_TABLE in tables:
         return
@@ -79,6 +109,8 @@ def main(argv: list[str], url: str) -> int:
     revision = commands.add_parser("revision", help="a new migration from the models' difference to the database")
     revision.add_argument("-m", "--message", required=True)
     args = parser.parse_args(argv)
+    from alembic import command
+
     if args.command == "upgrade":
         from app.store import connect  # app.store upgrades through this module: imported late
 

@@ -9,13 +9,12 @@ import logging
 import math
 from typing import Any
 
-import optuna
-from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
-
 from app.sweeps import Dimension
+from engine.lazy import lazy
 from engine.registry import Registry
 
-optuna.logging.set_verbosity(optuna.logging.WARNING)  # a line per trial would drown the server's log
+# loaded when a sweep first needs it: the catalog and the sweep form read only the registries (0.1-0.2 s of start-up)
+optuna = lazy("optuna")
 log = logging.getLogger(__name__)
 
 SAMPLERS = Registry("sampler")
@@ -43,14 +42,13 @@ def _tpe(space: dict[str, Dimension], seed: int, trials: int) -> optuna.samplers
 @SAMPLERS.add("grid", description="every combination of the listed values, in a shuffled order", grid=True,
               formula=r"\theta \in \Theta_1 \times \cdots \times \Theta_k,\ \text{each point once}")
 def _grid(space: dict[str, Dimension], seed: int, trials: int) -> optuna.samplers.BaseSampler:
-    return _Grid({path: grid_values(dim) for path, dim in space.items()}, seed=seed)
+    class Grid(optuna.samplers.GridSampler):
+        def after_trial(self, study, trial, state, values) -> None:
+            # Optuna's grid calls study.stop() on its last point, which only works inside study.optimize(); a
+            # sweep asks and tells, and stops by itself after planned() trials
+            pass
 
-
-class _Grid(optuna.samplers.GridSampler):
-    def after_trial(self, study, trial, state, values) -> None:
-        # Optuna's grid calls study.stop() on its last point, which only works inside study.optimize(); a sweep
-        # asks and tells, and stops by itself after planned() trials
-        pass
+    return Grid({path: grid_values(dim) for path, dim in space.items()}, seed=seed)
 
 
 @SAMPLERS.add("qmc", description="a scrambled Sobol sequence: covers the space more evenly than random draws",
@@ -114,14 +112,15 @@ def check_name(registry: Registry, name: str) -> str:
 
 
 # -- the space ---------------------------------------------------------------------------------------------------
-def distribution(dim: Dimension) -> BaseDistribution:
+def distribution(dim: Dimension) -> optuna.distributions.BaseDistribution:
+    kinds = optuna.distributions
     if dim.log_uniform:
-        return FloatDistribution(*dim.log_uniform, log=True)
+        return kinds.FloatDistribution(*dim.log_uniform, log=True)
     if dim.uniform:
-        return FloatDistribution(*dim.uniform)
+        return kinds.FloatDistribution(*dim.uniform)
     if dim.int_uniform:
-        return IntDistribution(*dim.int_uniform)
-    return CategoricalDistribution([_encode(c) for c in dim.choice])
+        return kinds.IntDistribution(*dim.int_uniform)
+    return kinds.CategoricalDistribution([_encode(c) for c in dim.choice])
 
 
 def _encode(choice: Any) -> Any:

@@ -17,12 +17,17 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import optuna
-from optuna.distributions import BaseDistribution
-from optuna.trial import FrozenTrial, TrialState
 from sqlalchemy import event
+
+from engine.lazy import lazy
+
+if TYPE_CHECKING:
+    from optuna.distributions import BaseDistribution
+    from optuna.trial import FrozenTrial, TrialState
+
+optuna = lazy("optuna")  # loaded by the first sweep, not at start-up (app/study.py)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +37,7 @@ def storage(url: str) -> optuna.storages.RDBStorage:
     """Optuna's storage on the app's database (one per URL and process: it holds a connection pool). A SQLite file
     skips the fsync of each commit, as the app's own store does (WAL keeps the file whole; a crash may lose the
     last writes)."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # a line per trial would drown the server's log
     if not url.startswith("sqlite"):
         return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
     rdb = optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 30}})
@@ -93,7 +99,7 @@ class SweepStudy:
         trial = self.working.ask(distributions)
         frozen = self._frozen(trial.number)
         template = optuna.trial.create_trial(
-            state=TrialState.RUNNING, params=frozen.params, distributions=frozen.distributions,
+            state=optuna.trial.TrialState.RUNNING, params=frozen.params, distributions=frozen.distributions,
             user_attrs=frozen.user_attrs, system_attrs=frozen.system_attrs)
         storage, study_id, number = self.storage, self.study_id, trial.number
         self.writer.put(lambda: self.ids.__setitem__(number, storage.create_new_trial(study_id, template)))
@@ -125,7 +131,7 @@ class SweepStudy:
     def ask_again(self, trial: optuna.Trial) -> None:
         """A trial that never trained (a full queue refused it): fail it, and ask for its values again next."""
         self.set_user_attr(trial, "cut_off", True)
-        self.tell(trial, state=TrialState.FAIL)
+        self.tell(trial, state=optuna.trial.TrialState.FAIL)
         self.working.enqueue_trial(trial.params, user_attrs={"again_of": trial.number})
 
     def _write(self, number: int, write: Callable[[optuna.storages.BaseStorage, int], None]) -> None:
@@ -139,12 +145,12 @@ class SweepStudy:
         """Rebuild the working copy from the RDB study. `settle` says how a trial the RDB still has running
         ended (state, value), or None when it was cut off: those are failed (the `cut_off` user attribute) and
         their values asked again, unless a later trial already is that (its `again_of`). Returns the cut off."""
-        storage, cut = self.storage, []
-        for trial in self.durable.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
+        storage, cut, states = self.storage, [], optuna.trial.TrialState
+        for trial in self.durable.get_trials(deepcopy=False, states=(states.RUNNING, states.WAITING)):
             ended, tid = settle(trial), storage.get_trial_id_from_study_id_trial_number(self.study_id, trial.number)
             if ended is None:
                 storage.set_trial_user_attr(tid, "cut_off", True)
-                storage.set_trial_state_values(tid, TrialState.FAIL)
+                storage.set_trial_state_values(tid, optuna.trial.TrialState.FAIL)
                 cut.append(trial)
             else:
                 storage.set_trial_state_values(tid, ended[0], None if ended[1] is None else [ended[1]])

@@ -17,11 +17,9 @@ import math
 import queue
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import optuna
 from fastapi import HTTPException
-from optuna.trial import FrozenTrial, TrialState
 
 from app import study
 from app.executor import EventBatch
@@ -33,7 +31,13 @@ from app.sweeps import Dimension
 from app.work import NewRun
 from app.work.sweep import Trials, trial_plan
 from engine.config import explicit
+from engine.lazy import lazy
 from engine.status import RunStatus
+
+if TYPE_CHECKING:
+    from optuna.trial import FrozenTrial, TrialState
+
+optuna = lazy("optuna")  # loaded by the first sweep, not at start-up (app/study.py)
 
 log = logging.getLogger(__name__)
 RETRY_S = 2.0  # how soon trials the queue refused are submitted again
@@ -172,7 +176,7 @@ class Sweeper:
             live.asked += 1
             plan, errors = trial_plan(search["explicit"], live.row.base, values, search["pruner"], self.service)
             if plan is None:  # the request's check draws a sample; a rare draw outside it may still fail
-                live.study.tell(trial, state=TrialState.FAIL)
+                live.study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 entries.append({"run_id": None, "values": values, "number": trial.number,
                                 "error": "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)})
                 continue
@@ -249,7 +253,7 @@ def outcome(status: str, summary: dict[str, Any] | None, metric: str,
     if status == RunStatus.COMPLETED:
         value = study.objective(summary, metric, last)
         if value is not None:
-            return TrialState.COMPLETE, value
+            return optuna.trial.TrialState.COMPLETE, value
     if status in (RunStatus.DIVERGED, RunStatus.PRUNED):
-        return TrialState.PRUNED, None
-    return TrialState.FAIL, None
+        return optuna.trial.TrialState.PRUNED, None
+    return optuna.trial.TrialState.FAIL, None

@@ -15,7 +15,8 @@ import sys
 from types import ModuleType
 
 
-def _lazy(name: str) -> ModuleType:
+def lazy(name: str) -> ModuleType:
+    """A top-level package, loaded on first attribute use (the web process names Optuna this way too)."""
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.find_spec(name)
@@ -28,7 +29,7 @@ def _lazy(name: str) -> ModuleType:
     return module
 
 
-torch = _lazy("torch")
+torch = lazy("torch")
 
 
 def loaded() -> bool:

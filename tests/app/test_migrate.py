@@ -147,3 +147,20 @@ def test_the_tables_left_to_optuna_are_optunas():
 
     assert OPTUNA_TABLES == {*BaseModel.metadata.tables, "alembic_version"}
     assert not OPTUNA_TABLES & set(Base.metadata.tables)
+
+
+def test_a_restart_on_a_current_database_skips_alembic(tmp_path):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from app.schema import MIGRATIONS, head
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert head() == ScriptDirectory.from_config(cfg).get_current_head() == HEAD  # read from the files alike
+    url = f"sqlite:///{tmp_path / 'restart.db'}"
+    code = ("import sys; from app.store import Store; Store(sys.argv[1]); "
+            "print('alembic' in sys.modules)")
+    first, again = (subprocess.run([sys.executable, "-c", code, url], cwd=ROOT, capture_output=True, text=True,
+                                   check=True).stdout.strip() for _ in range(2))
+    assert (first, again) == ("True", "False")  # the first start migrates; a restart only reads the revision
