@@ -91,7 +91,8 @@ def free_port() -> int:
 
 
 def start_server(db: Path, port: int | None = None, **env_overrides: str) -> tuple[subprocess.Popen, str]:
-    """`python -m app` as `make run` starts it, on 127.0.0.1; returns once /healthz answers."""
+    """`python -m app` as `make run` starts it, on 127.0.0.1; returns once /healthz says the workers and the planner
+    are ready (a test's first plan or run should not wait for them to import torch)."""
     port = port or free_port()
     env = {**os.environ, "DESCENT_DATABASE_URL": f"sqlite:///{db}", "DESCENT_DATA_DIR": str(db.parent),
            "DESCENT_WORKERS": "2", "DESCENT_TORCH_THREADS": "1", "DESCENT_HOST": "127.0.0.1", "DESCENT_PORT": str(port),
@@ -103,7 +104,8 @@ def start_server(db: Path, port: int | None = None, **env_overrides: str) -> tup
 
     def healthy():
         try:
-            return httpx.get(base + "/healthz", timeout=1).status_code == 200
+            health = httpx.get(base + "/healthz", timeout=1)
+            return health.status_code == 200 and (health.json()["status"], health.json()["planner"]) == ("ok", "ready")
         except httpx.HTTPError:
             return process.poll() is not None and pytest.fail("uvicorn exited at start")
 
