@@ -129,15 +129,20 @@ import { encodeConfig, postJSON, showErrors } from "./api.js";
   }
 
   let planTimer = null;
+  let planAsked = 0; // the latest request's number; an older answer that arrives after it is dropped
   function refreshPlan(form) {
     // the network's table and the advice follow every edit, a moment after typing stops
     clearTimeout(planTimer);
     planTimer = setTimeout(async () => {
+      // the planner answers in parallel processes: a slow answer to an older config must not replace a newer one
+      const asked = ++planAsked;
       const response = await fetch("/partials/plan", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(collectConfig(form)),
       });
+      const text = await response.text();
+      if (asked !== planAsked) return;
       const plan = document.getElementById("plan");
-      plan.innerHTML = await response.text();
+      plan.innerHTML = text;
       plan.dispatchEvent(new CustomEvent("plan:updated", { bubbles: true })); // the freeze checklist follows it
     }, 250);
   }
