@@ -1,15 +1,16 @@
 """A job's events on their way out of the process that trains it, sent in batches from a thread of their own.
 
-The training thread only appends to an in-process queue (well under a microsecond); this thread waits up to
-`linger` seconds for more events and sends them as one batch: one pickle and one pipe write for many events,
-where a local worker used to pay both per event on its training thread's time.
+The training thread only appends to an in-process queue (well under a microsecond); this thread wakes at the
+first event of a batch, sleeps `linger` seconds while more arrive, and sends all of them as one batch: one
+pickle and one pipe write for many events, where a local worker used to pay both per event on its training
+thread's time. It sleeps through the events that join a batch rather than waking for each: every wake takes the
+GIL from the training thread, which then waits to get it back.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ class Outbox:
 
     def __init__(self, send: Callable[[list[Event]], None], linger: float = 0.0):
         self.send, self.linger, self.queue = send, linger, queue.SimpleQueue()
+        self.closing = threading.Event()  # ends a linger early: the last batch goes out at once
         self.thread = threading.Thread(target=self._pump, daemon=True, name="outbox")
         self.thread.start()
 
@@ -30,19 +32,21 @@ class Outbox:
 
     def close(self) -> None:
         self.queue.put(None)
+        self.closing.set()
         self.thread.join()
 
     def _pump(self) -> None:
         done = False
         while not done:
             batch = [self.queue.get()]
-            deadline = time.monotonic() + self.linger
-            while batch[-1] is not None and len(batch) < MAX_BATCH:
+            if batch[0] is not None and self.linger:
+                self.closing.wait(self.linger)
+            while batch[-1] is not None:
                 try:
-                    batch.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                    batch.append(self.queue.get_nowait())
                 except queue.Empty:
                     break
             done = batch[-1] is None
-            events = [e for e in batch if e is not None]
-            if events:
-                self.send(events)
+            events = batch[:-1] if done else batch
+            for start in range(0, len(events), MAX_BATCH):
+                self.send(events[start:start + MAX_BATCH])

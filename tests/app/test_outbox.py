@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import queue
 import time
+from types import SimpleNamespace
 
+from app.executor import outbox as outbox_module
 from app.executor.outbox import Outbox
 
 
@@ -26,3 +29,34 @@ def test_a_lone_event_waits_at_most_the_linger():
         time.sleep(0.005)
     assert sent == [[("run", "status", {"status": "running"})]]
     outbox.close()
+
+
+class CountingQueue(queue.SimpleQueue):
+    """Counts the pump's waits: each one wakes its thread, which takes the GIL from the training thread."""
+
+    waits = 0
+
+    def get(self, block=True, timeout=None):
+        CountingQueue.waits += block
+        return super().get(block, timeout)
+
+
+def test_events_joining_a_batch_do_not_wake_the_pump(monkeypatch):
+    monkeypatch.setattr(outbox_module, "queue", SimpleNamespace(SimpleQueue=CountingQueue, Empty=queue.Empty))
+    sent: list[list] = []
+    outbox = Outbox(sent.append, linger=0.5)
+    for step in range(50):
+        outbox.put("run", "metrics", {"step": step})
+    outbox.close()
+    assert [e[2]["step"] for batch in sent for e in batch] == list(range(50))
+    assert CountingQueue.waits == 1  # for the batch's first event; the rest and the close were taken without waiting
+
+
+def test_close_ends_the_linger_at_once():
+    sent: list[list] = []
+    outbox = Outbox(sent.append, linger=30.0)
+    outbox.put("run", "done", {"status": "completed"})
+    began = time.monotonic()
+    outbox.close()
+    assert sent == [[("run", "done", {"status": "completed"})]]
+    assert time.monotonic() - began < 10  # the last batch goes out when the job ends, not after the linger
