@@ -1,10 +1,10 @@
 """A job's events on their way out of the process that trains it, sent in batches from a thread of their own.
 
-The training thread only appends to an in-process queue (well under a microsecond); this thread wakes at the
-first event of a batch, sleeps `linger` seconds while more arrive, and sends all of them as one batch: one
-pickle and one pipe write for many events, where a local worker used to pay both per event on its training
-thread's time. It sleeps through the events that join a batch rather than waking for each: every wake takes the
-GIL from the training thread, which then waits to get it back.
+The training thread only appends to an in-process queue (well under a microsecond); this thread sleeps `linger`
+seconds while events arrive and sends all of them as one batch: one pickle and one pipe write for many events,
+where a local worker used to pay both per event on its training thread's time. While events flow it wakes once
+a batch, not once an event: every wake takes the GIL from the training thread, which then waits to get it back.
+When a linger brought nothing, it waits for the next event.
 """
 
 from __future__ import annotations
@@ -36,17 +36,21 @@ class Outbox:
         self.thread.join()
 
     def _pump(self) -> None:
-        done = False
-        while not done:
-            batch = [self.queue.get()]
-            if batch[0] is not None and self.linger:
-                self.closing.wait(self.linger)
-            while batch[-1] is not None:
+        idle, closed = True, False
+        while not closed:
+            batch = []
+            if idle:  # the last linger brought no event: wait for one
+                batch.append(self.queue.get())
+                closed = batch[0] is None
+            if self.linger and not closed:
+                self.closing.wait(self.linger)  # while events flow, this is the pump's one wake a batch
+            while not closed:
                 try:
                     batch.append(self.queue.get_nowait())
                 except queue.Empty:
                     break
-            done = batch[-1] is None
-            events = batch[:-1] if done else batch
+                closed = batch[-1] is None
+            events = batch[:-1] if closed else batch
             for start in range(0, len(events), MAX_BATCH):
                 self.send(events[start:start + MAX_BATCH])
+            idle = not events

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 import time
 from types import SimpleNamespace
 
@@ -43,6 +44,7 @@ class CountingQueue(queue.SimpleQueue):
 
 def test_events_joining_a_batch_do_not_wake_the_pump(monkeypatch):
     monkeypatch.setattr(outbox_module, "queue", SimpleNamespace(SimpleQueue=CountingQueue, Empty=queue.Empty))
+    CountingQueue.waits = 0
     sent: list[list] = []
     outbox = Outbox(sent.append, linger=0.5)
     for step in range(50):
@@ -60,3 +62,34 @@ def test_close_ends_the_linger_at_once():
     outbox.close()
     assert sent == [[("run", "done", {"status": "completed"})]]
     assert time.monotonic() - began < 10  # the last batch goes out when the job ends, not after the linger
+
+
+class Linger:
+    """The pump's linger, ended by the test (release) or by close (set)."""
+
+    def __init__(self) -> None:
+        self.ticks = threading.Semaphore(0)
+
+    def wait(self, timeout: float) -> None:
+        self.ticks.acquire(timeout=10)
+
+    def set(self) -> None:
+        self.ticks.release()
+
+
+def test_while_events_flow_the_pump_wakes_once_a_batch(monkeypatch):
+    monkeypatch.setattr(outbox_module, "queue", SimpleNamespace(SimpleQueue=CountingQueue, Empty=queue.Empty))
+    CountingQueue.waits = 0
+    sent: list[list] = []
+    outbox = Outbox(sent.append, linger=1.0)
+    outbox.closing = linger = Linger()
+    for batch in range(5):
+        for step in range(3):
+            outbox.put("run", "metrics", {"step": 3 * batch + step})
+        linger.ticks.release()
+        deadline = time.monotonic() + 10
+        while len(sent) <= batch and time.monotonic() < deadline:
+            time.sleep(0.001)
+    outbox.close()
+    assert [[e[2]["step"] for e in b] for b in sent] == [[3 * b, 3 * b + 1, 3 * b + 2] for b in range(5)]
+    assert CountingQueue.waits == 1  # the first event only: each later batch was waiting when its linger ended
