@@ -237,7 +237,8 @@ def main() -> None:
         if args.served:
             from bench import served
 
-            print(json.dumps(served.measure(name, raw, args.repeats, args.budget_s, machine())), flush=True)
+            rounds = max(args.repeats, served.ROUNDS)
+            print(json.dumps(served.measure(name, raw, rounds, args.budget_s, machine())), flush=True)
 
 
 if __name__ == "__main__":

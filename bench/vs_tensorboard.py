@@ -208,7 +208,7 @@ def main() -> None:
     figures = servers(python, args.points, args.repeats)
     with tempfile.TemporaryDirectory() as tmp:
         training = tensorboard_side(python, "train", str(args.repeats), tmp)
-    through = served.measure("mlp_moons", CASES["mlp_moons"], args.repeats, 120.0, {})
+    through = served.measure("mlp_moons", CASES["mlp_moons"], max(args.repeats, served.ROUNDS), 120.0, {})
     cold = cold_starts(python, args.repeats)
     engine = training["engine_over_bare"]
     rows = [

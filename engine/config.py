@@ -67,7 +67,8 @@ class TrainSettings(BaseModel):
     )
     augment: Augmentation | None = Field(None, description="random flips, shifts and noise on training batches")
     checkpoint_every: int = Field(
-        0, ge=0, le=10_000_000, description="save weights every this many steps (and at the end); 0 = 10 per run"
+        0, ge=0, le=10_000_000,
+        description="save weights every this many steps (and at the end); 0 = 10 per run, 1 s apart at least",
     )
     steers: list[SteerSpec] = Field(
         default_factory=list, max_length=1000, description="lr, momentum, weight_decay or probes changed at a step "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -60,8 +60,10 @@ def finite(value: Any) -> Any:
 
 
 def wire(event: Event) -> tuple[str, dict[str, Any]]:
-    """(kind, payload) with a flat payload: Status's extra fields sit beside status and message."""
-    payload = asdict(event)
+    """(kind, payload) with a flat payload: Status's extra fields sit beside status and message. finite() copies
+    every dict and list, so the payload shares nothing mutable with the event (asdict's deep copy of every float
+    cost 60 µs a metrics event, 2% of a served moons run's training thread)."""
+    payload = dict(vars(event))
     if isinstance(event, Status):
         payload.update(payload.pop("extra"))
     return KINDS[type(event)], finite(payload)

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 EVAL_CHUNK = CHUNK
 TRAIN_EVAL_SAMPLES = 2048  # the untrained model's train loss is read on a fixed subset, cheap on big sets
 PROBE_SHARE = 0.25  # of train.eval_share; validation has the rest (engine/validation.py)
+# the default cadence (ten checkpoints a run) keeps its checkpoints at least this far apart: each costs its
+# copy on the training thread and a write holding the GIL beside it (1.4% of a one-second moons run for ten)
+CHECKPOINT_GAP_S = 1.0
 
 
 class BatchOrder:
@@ -106,9 +109,11 @@ class Run:
     probes: ProbeSet
     stopper: EarlyStopper | None
     save_every: int
+    save_gap: float = 0.0  # seconds from one checkpoint to the next at least (0: train.checkpoint_every is set)
     validation: Validation | None = None  # built once the start step is known
     start_step: int = 0
     saved_at: int = 0
+    saved_time: float = field(default_factory=time.perf_counter)
     lr: float = 0.0  # of the step being logged, read before that step
     grad_norm: float | None = None
     verdict: dict | None = None  # the fit diagnosis at the last validation point (engine/fit.py)
@@ -259,6 +264,7 @@ def build_run(index: int, member: Member, plan: Plan, model: nn.Module, paramete
         ProbeSet(plan.probes, ctx, 1.0 if settings.eval_share >= 1.0 else settings.eval_share * PROBE_SHARE),
         EarlyStopper(settings.early_stopping) if settings.early_stopping else None,
         settings.checkpoint_every or max(1, plan.total_steps // 10),
+        0.0 if settings.checkpoint_every else CHECKPOINT_GAP_S,
     )
 
 
@@ -374,7 +380,8 @@ def record(job: Job, run: Run, values: dict[str, float | None], val_loss: float 
 
 
 def save_due(job: Job, run: Run) -> None:
-    if run.member.save is not None and job.step % run.save_every == 0 and run.ending != "diverged":
+    if (run.member.save is not None and job.step % run.save_every == 0 and run.ending != "diverged"
+            and time.perf_counter() - run.saved_time >= run.save_gap):  # the last step's is written by end()
         save_checkpoint(job, run)
 
 
@@ -382,7 +389,7 @@ def save_checkpoint(job: Job, run: Run) -> None:
     optimizer = job.stepper.checkpointed(run.optimizer, run.index)
     run.member.save(job.step, checkpoint.capture(job.step, run.model, optimizer, run.scheduler, job.batches,
                                                  job.tricks, run.stopper))
-    run.saved_at = job.step
+    run.saved_at, run.saved_time = job.step, time.perf_counter()
 
 
 def close_ended(job: Job) -> None:

@@ -1,15 +1,16 @@
 """A job's events on their way out of the process that trains it, sent in batches from a thread of their own.
 
-The training thread only appends to an in-process queue (well under a microsecond); this thread waits up to
-`linger` seconds for more events and sends them as one batch: one pickle and one pipe write for many events,
-where a local worker used to pay both per event on its training thread's time.
+The training thread only appends to an in-process queue (well under a microsecond); this thread sleeps `linger`
+seconds while events arrive and sends all of them as one batch: one pickle and one pipe write for many events,
+where a local worker used to pay both per event on its training thread's time. While events flow it wakes once
+a batch, not once an event: every wake takes the GIL from the training thread, which then waits to get it back.
+When a linger brought nothing, it waits for the next event.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ class Outbox:
 
     def __init__(self, send: Callable[[list[Event]], None], linger: float = 0.0):
         self.send, self.linger, self.queue = send, linger, queue.SimpleQueue()
+        self.closing = threading.Event()  # ends a linger early: the last batch goes out at once
         self.thread = threading.Thread(target=self._pump, daemon=True, name="outbox")
         self.thread.start()
 
@@ -30,19 +32,25 @@ class Outbox:
 
     def close(self) -> None:
         self.queue.put(None)
+        self.closing.set()
         self.thread.join()
 
     def _pump(self) -> None:
-        done = False
-        while not done:
-            batch = [self.queue.get()]
-            deadline = time.monotonic() + self.linger
-            while batch[-1] is not None and len(batch) < MAX_BATCH:
+        idle, closed = True, False
+        while not closed:
+            batch = []
+            if idle:  # the last linger brought no event: wait for one
+                batch.append(self.queue.get())
+                closed = batch[0] is None
+            if self.linger and not closed:
+                self.closing.wait(self.linger)  # while events flow, this is the pump's one wake a batch
+            while not closed:
                 try:
-                    batch.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                    batch.append(self.queue.get_nowait())
                 except queue.Empty:
                     break
-            done = batch[-1] is None
-            events = [e for e in batch if e is not None]
-            if events:
-                self.send(events)
+                closed = batch[-1] is None
+            events = batch[:-1] if closed else batch
+            for start in range(0, len(events), MAX_BATCH):
+                self.send(events[start:start + MAX_BATCH])
+            idle = not events

@@ -8,7 +8,6 @@ import collections
 import gc
 import logging
 import multiprocessing as mp
-import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,7 +51,9 @@ class WorkerPool:
         self.gpu_memory_fraction = gpu_memory_fraction
         self.on_released = on_released or (lambda run_ids: None)
         self.ctx = mp.get_context("spawn")  # fork after torch is imported is unsafe
-        self.outbox = self.ctx.Queue()
+        # a worker's outbox thread pickles and writes its batch itself: a Queue would wake a feeder thread of
+        # the worker's for each batch, one more thread taking the GIL from the training thread
+        self.outbox = self.ctx.SimpleQueue()
         self.workers: list[Worker] = []
         self.pending: collections.deque[Pending] = collections.deque()
         self.lock = threading.RLock()
@@ -98,7 +99,8 @@ class WorkerPool:
         """Free the queues now, which unlinks their named semaphores. Left to the interpreter's exit they leak:
         uvicorn ends the process by raising SIGTERM again after shutdown, which skips multiprocessing's atexit
         hook, and the resource tracker then warns of "leaked semaphore objects"."""
-        queues = [self.outbox, *(worker.inbox for worker in self.workers)]
+        queues = [worker.inbox for worker in self.workers]
+        self.outbox.close()
         self.outbox = None
         for worker in self.workers:
             worker.inbox = None
@@ -194,10 +196,7 @@ class WorkerPool:
     # -- background threads ----------------------------------------------------------------
     def _read_events(self) -> None:
         while not self.stopping.is_set():
-            try:
-                item = self.outbox.get(timeout=0.5)
-            except queue.Empty:
-                continue
+            item = self.outbox.get()  # None: shutdown
             batch = []
             while item is not None:
                 if item[0] == EVENTS:
@@ -208,10 +207,7 @@ class WorkerPool:
                     self._worker_signal(*item)
                 if len(batch) >= MAX_BATCH:
                     break
-                try:
-                    item = self.outbox.get_nowait()
-                except queue.Empty:
-                    item = None
+                item = None if self.outbox.empty() else self.outbox.get()  # this thread is its only reader
             deliver(self.on_events, batch)
 
 
