@@ -90,7 +90,9 @@ class WorkerPool:
             worker.process.join(timeout=3)
             if worker.process.is_alive():
                 worker.process.kill()
-        self.outbox.put(None)
+        # the reader's wake-up, put from a thread of its own: a worker killed mid-send (by the SIGKILL above, or the
+        # OOM killer) leaves the queue's write lock held, and a put here would then wait for it forever
+        threading.Thread(target=self.outbox.put, args=(None,), daemon=True, name="pool-wake-reader").start()
         for thread in self.threads_started:
             thread.join(timeout=2)
         self._release_queues()
@@ -106,8 +108,8 @@ class WorkerPool:
             worker.inbox = None
         for queue_ in queues:
             queue_.close()
-            # not join_thread(): a worker killed mid-send (by the SIGKILL above, or the OOM killer) leaves the queue's
-            # write lock held, and our feeder would wait for it forever; what is unsent now has no reader anyway
+            # not join_thread(): a killed worker may hold this queue's write lock too (above), and our feeder would wait
+            # for it forever; what is unsent now has no reader anyway
             queue_.cancel_join_thread()
         del queues, queue_
         gc.collect()
@@ -195,6 +197,13 @@ class WorkerPool:
 
     # -- background threads ----------------------------------------------------------------
     def _read_events(self) -> None:
+        try:
+            self._read_until_stopped()
+        except (EOFError, OSError):
+            if not self.stopping.is_set():
+                raise  # at shutdown the queue may be closed under a read that never got its wake-up
+
+    def _read_until_stopped(self) -> None:
         while not self.stopping.is_set():
             item = self.outbox.get()  # None: shutdown
             batch = []
