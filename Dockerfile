@@ -35,6 +35,9 @@ COPY engine engine
 COPY app app
 COPY templates templates
 COPY static static
+# bytecode made once here: PYTHONDONTWRITEBYTECODE keeps the running server from writing it, and compiling app/ and
+# engine/ at every start cost 0.15 s of the 0.9 s to the first answer
+RUN python -m compileall -q engine app
 
 RUN useradd --create-home --uid 10001 descent \
     && mkdir -p /data \

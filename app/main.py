@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.sweeper.stop()
             pool.shutdown()
+            planner.stop()
             manager.stop()
 
     app = FastAPI(

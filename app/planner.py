@@ -6,7 +6,8 @@ read a checkpoint's tensors asks a planner process, naming the function as "modu
 process never imports the module that holds it. Arguments and results are plain data and pydantic models; an
 exception raised there (a ConfigError, an ExportError) is raised here as it was.
 
-One planner serves every app in a process (tests build many): it is stateless, and paths travel as arguments.
+An app's lifespan starts and stops it; it is stateless (paths travel as arguments), so one module-level planner
+serves whichever app is running in the process.
 Training never goes through it: workers (app/executor) train; the planner answers requests.
 """
 
@@ -80,6 +81,14 @@ class Planner:
                 self._pool = ProcessPoolExecutor(
                     PROCESSES, mp_context=multiprocessing.get_context("spawn"), initializer=_warm)
                 self._warm = self._pool.submit(_ready)
+
+    def stop(self) -> None:
+        """End the processes with the app that started them (their queues' semaphores are freed now, not leaked at
+        the server's exit); a later start() makes new ones."""
+        with self._lock:
+            pool, self._pool, self._warm = self._pool, None, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def ready(self) -> bool:
         return self._warm is not None and self._warm.done()
