@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
 import logging
 import sys
 
@@ -34,6 +36,12 @@ def main() -> int:
             "Set DESCENT_TOKEN to a long random secret (%s), or bind 127.0.0.1.", settings.host, MAKE_TOKEN,
         )
         return 2
+    # the app's import makes about a million objects that live as long as the server: the collector would walk
+    # them again and again while they are made (0.1 s of a 0.8 s start), and later collections need not see them
+    gc.disable()
+    importlib.import_module("app.main")
+    gc.freeze()
+    gc.enable()
     uvicorn.run("app.main:app", host=settings.host, port=settings.port, proxy_headers=False)
     return 0
 

@@ -103,15 +103,15 @@ def cold_starts(python: str, rounds: int) -> dict:
                     path = "/data/environment"
                 else:
                     database = f"{tmp}/kept.db" if side == "restart" else f"{tmp}/cold{i}.db"
-                    env = {"DESCENT_DATABASE_URL": f"sqlite:///{database}", "DESCENT_DATA_DIR": tmp}
-                    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
-                               str(port), "--log-level", "warning"]
-                    path = "/healthz"
+                    # `python -m app`, as `make run` and the image start it
+                    env = {"DESCENT_DATABASE_URL": f"sqlite:///{database}", "DESCENT_DATA_DIR": tmp,
+                           "DESCENT_HOST": "127.0.0.1", "DESCENT_PORT": str(port)}
+                    command, path = [sys.executable, "-m", "app"], "/healthz"
                     if side == "restart" and not Path(database).exists():
                         with process(command, env):  # the database's first start, not measured
                             answered(f"http://127.0.0.1:{port}{path}")
                         port = free_port()
-                        command[command.index("--port") + 1] = str(port)
+                        env["DESCENT_PORT"] = str(port)
                 start = time.perf_counter()
                 with process(command, env):
                     answered(f"http://127.0.0.1:{port}{path}")
