@@ -61,7 +61,7 @@ def _call(target: str, args: tuple, kwargs: dict, upload_root: str | None) -> An
     if upload_root is not None:
         from engine.datasets import uploads
 
-        uploads.configure(upload_root)  # the asking app's folder: one planner serves every app in a process
+        uploads.configure(upload_root)  # the asking app's folder: the processes are shared by whichever app runs
     module, name = target.split(":")
     return getattr(importlib.import_module(module), name)(*args, **kwargs)
 
