@@ -70,7 +70,7 @@ class Planner:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
-        self._warm: Future | None = None
+        self._warmed: Future | None = None
         self.upload_root: str | None = None  # set by the app that starts it
 
     def start(self, upload_root: str | None = None) -> None:
@@ -80,18 +80,18 @@ class Planner:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     PROCESSES, mp_context=multiprocessing.get_context("spawn"), initializer=_warm)
-                self._warm = self._pool.submit(_ready)
+                self._warmed = self._pool.submit(_ready)
 
     def stop(self) -> None:
         """End the processes with the app that started them (their queues' semaphores are freed now, not leaked at
         the server's exit); a later start() makes new ones."""
         with self._lock:
-            pool, self._pool, self._warm = self._pool, None, None
+            pool, self._pool, self._warmed = self._pool, None, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def ready(self) -> bool:
-        return self._warm is not None and self._warm.done()
+        return self._warmed is not None and self._warmed.done()
 
     def call(self, target: str, *args: Any, **kwargs: Any) -> Any:
         """Run `module:function` in a planner process and return its result (blocking: call it from a thread)."""
