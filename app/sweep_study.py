@@ -21,13 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 
-from engine.lazy import lazy
+from app.study import optuna  # named lazily there: loaded by the first sweep
 
 if TYPE_CHECKING:
     from optuna.distributions import BaseDistribution
     from optuna.trial import FrozenTrial, TrialState
-
-optuna = lazy("optuna")  # loaded by the first sweep, not at start-up (app/study.py)
 
 log = logging.getLogger(__name__)
 

@@ -26,18 +26,17 @@ from app.executor import EventBatch
 from app.runs import RunManager
 from app.service import RunService
 from app.store import UNAVAILABLE, SweepRow
+from app.study import optuna  # named lazily there: loaded by the first sweep
 from app.sweep_study import SweepStudy, Writer
 from app.sweeps import Dimension
 from app.work import NewRun
 from app.work.sweep import Trials, trial_plan
 from engine.config import explicit
-from engine.lazy import lazy
 from engine.status import RunStatus
 
 if TYPE_CHECKING:
     from optuna.trial import FrozenTrial, TrialState
 
-optuna = lazy("optuna")  # loaded by the first sweep, not at start-up (app/study.py)
 
 log = logging.getLogger(__name__)
 RETRY_S = 2.0  # how soon trials the queue refused are submitted again
