@@ -5,6 +5,7 @@ The local implementation of the executor contract (app/executor/__init__.py)."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import gc
 import logging
 import multiprocessing as mp
@@ -92,7 +93,7 @@ class WorkerPool:
                 worker.process.kill()
         # the reader's wake-up, put from a thread of its own: a worker killed mid-send (by the SIGKILL above, or the
         # OOM killer) leaves the queue's write lock held, and a put here would then wait for it forever
-        threading.Thread(target=self.outbox.put, args=(None,), daemon=True, name="pool-wake-reader").start()
+        threading.Thread(target=_wake, args=(self.outbox,), daemon=True, name="pool-wake-reader").start()
         for thread in self.threads_started:
             thread.join(timeout=2)
         self._release_queues()
@@ -256,3 +257,10 @@ class WorkerPool:
                     if worker.run_ids:
                         self._end(worker.run_ids, "failed", message)
                     self.workers[i] = self._spawn(worker.index)
+
+
+def _wake(outbox) -> None:
+    """The reader's None. The queue may be closed first, under this put or before it starts, once the reader has
+    ended on its own: then nobody is left to wake."""
+    with contextlib.suppress(OSError, ValueError):
+        outbox.put(None)
