@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
+from engine.lazy import numpy as np
 
 
 def minmax_indices(values: Sequence[float | None] | np.ndarray, max_points: int) -> list[int]:

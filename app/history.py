@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
-
 from app.downsample import minmax_indices
+from engine.lazy import numpy as np
 
 DEFAULT_POINTS = 2000
 

@@ -10,9 +10,9 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import numpy as np
 from pydantic import Field
 
+from engine.lazy import numpy as np
 from engine.lazy import torch
 from engine.registry import Params
 

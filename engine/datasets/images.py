@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import numpy as np
 from pydantic import Field
 
 from engine.datasets import DataInfo, DatasetParams, datasets
+from engine.lazy import numpy as np
 from engine.lazy import torch
 
 DIGITS_TOTAL = 1797

@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from functools import lru_cache
 
-import numpy as np
 from pydantic import Field
 
 from engine.datasets import DataInfo, DatasetParams, datasets
+from engine.lazy import numpy as np
 from engine.lazy import torch
 
 LENGTH = 40  # mnist1d's final_seq_length

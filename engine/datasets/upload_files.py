@@ -14,9 +14,9 @@ import struct
 import zipfile
 from array import array
 
-import numpy as np
+from engine.lazy import numpy as np
 
-IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+IDX_TYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 MAX_DIMS = 4  # samples × channels × height × width
 NPY_HEADER_BYTES = 10_000  # numpy's own default cap on a header
 

@@ -10,11 +10,11 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 from pydantic import Field
 
 from engine.datasets import DataInfo, DatasetParams, datasets
 from engine.datasets.upload_files import UploadError
+from engine.lazy import numpy as np
 from engine.lazy import torch
 
 ROOT = Path("data/uploads")

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
+from engine.lazy import numpy as np
 
 BETA = 0.98  # fast.ai's smoothing for the range test
 DIVERGED = 4.0  # the sweep is over once the smoothed loss exceeds this many times its best

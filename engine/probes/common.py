@@ -6,9 +6,9 @@ import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import numpy as np
 from pydantic import Field
 
+from engine.lazy import numpy as np
 from engine.lazy import torch
 from engine.probes import ProbeContext, ProbeParams
 

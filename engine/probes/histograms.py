@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from pydantic import Field, field_validator
 
+from engine.lazy import numpy as np
 from engine.lazy import torch
 from engine.probes import ProbeContext, ProbeParams, probes
 from engine.probes.common import Timeline, b64_uint8

@@ -6,8 +6,7 @@ import base64
 import struct
 import zlib
 
-import numpy as np
-
+from engine.lazy import numpy as np
 from engine.lazy import torch
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"

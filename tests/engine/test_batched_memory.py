@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import platform
 import resource
+import statistics
 
 import pytest
 import torch
@@ -33,8 +34,11 @@ def test_a_batched_step_does_not_page_fault_its_activations_back_in():
 
     for _ in range(3):
         step()
-    before = _page_faults()
-    for _ in range(5):
+    faults = []
+    for _ in range(7):
+        before = _page_faults()
         step()
-    # glibc's default thresholds: ~800 faults a step here (each 4 KiB page of the freed activations, again)
-    assert (_page_faults() - before) / 5 < 50
+        faults.append(_page_faults() - before)
+    # glibc's default thresholds: ~800 faults every step here (each 4 KiB page of the freed activations, again).
+    # The median: the heap may still grow once to a new high-water mark (a 1 MiB burst, 250 faults, in one step)
+    assert statistics.median(faults) < 50, faults
