@@ -1,0 +1,40 @@
+"""The server's start imports only what its first answer needs (#20 item 3): numpy and Jinja2 load with the first
+page or data set that uses them, not with the app. Checked in a fresh interpreter: this one has both loaded."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SESSION = r"""
+import json, sys
+import app.main
+loaded = lambda: {name: name in sys.modules for name in ("numpy._core", "jinja2")}
+at_import = loaded()
+from fastapi.testclient import TestClient
+from app.main import create_app
+from app.settings import Settings
+data = sys.argv[1]
+settings = Settings(database_url=f"sqlite:///{data}/descent.db", data_dir=data, workers=1, torch_threads=1)
+with TestClient(create_app(settings)) as client:
+    assert client.get("/healthz").status_code == 200
+    after_health = loaded()
+    page = client.get("/runs")
+    assert page.status_code == 200 and "<html" in page.text.lower(), page.text[:300]
+    after_page = loaded()
+print(json.dumps({"import": at_import, "healthz": after_health, "page": after_page}))
+"""
+
+
+def test_numpy_and_jinja2_load_with_their_first_use_not_at_start(tmp_path):
+    out = subprocess.run([sys.executable, "-c", SESSION, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["import"] == {"numpy._core": False, "jinja2": False}
+    assert seen["healthz"] == {"numpy._core": False, "jinja2": False}
+    assert seen["page"]["jinja2"] is True  # the page was rendered by the lazily made templates
