@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.ratelimit import FailureLimiter
 from app.settings import Settings, host_name
@@ -82,12 +82,23 @@ def _too_many(wait_s: float) -> JSONResponse:
                         status_code=429, headers={"Retry-After": str(math.ceil(wait_s))})
 
 
-class AccessMiddleware(BaseHTTPMiddleware):
-    def __init__(self, app, access: Access):
-        super().__init__(app)
-        self.access = access
+class AccessMiddleware:
+    """Plain ASGI, not BaseHTTPMiddleware: a request that passes goes on untouched (no task group and memory
+    stream around every response, and a server's first answer does not wait for anyio's backend to import)."""
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+    def __init__(self, app: ASGIApp, access: Access):
+        self.app, self.access = app, access
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        refusal = self.refusal(Request(scope))
+        if refusal is None:
+            return await self.app(scope, receive, send)
+        await refusal(scope, receive, send)
+
+    def refusal(self, request: Request) -> Response | None:
+        """The answer to a request that may not pass; None for one that may."""
         access, path = self.access, request.url.path
         # /healthz stays open to any name: load balancers and container probes call it by address
         if path != "/healthz" and not access.host_allowed(request.headers.get("host")):
@@ -96,17 +107,17 @@ class AccessMiddleware(BaseHTTPMiddleware):
         if request.method in UNSAFE and _cross_origin(request):
             return JSONResponse({"detail": "cross-origin request refused"}, status_code=403)
         if access.token is None or path.startswith(OPEN_PATHS):
-            return await call_next(request)
+            return None
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
             client = client_address(request)
             if wait_s := access.failures.wait_s(client):
                 return _too_many(wait_s)
             if same(header[7:].strip(), access.token):
-                return await call_next(request)
+                return None
             access.failures.fail(client)
         elif access.session_valid(request.cookies.get(SESSION_COOKIE, "")):
-            return await call_next(request)
+            return None
         if path.startswith("/api/") or path in ("/openapi.json", "/docs"):
             return JSONResponse({"detail": "this server needs a token: send 'Authorization: Bearer <token>'"},
                                 status_code=401, headers={"WWW-Authenticate": "Bearer"})

@@ -14,27 +14,28 @@ from app.store import RunRow, Store
 from app.sweeper import Sweeper
 
 
-def _manager(request: Request) -> RunManager:
+# async: each only reads app.state; a plain function would cost every request a trip to FastAPI's thread pool
+async def _manager(request: Request) -> RunManager:
     return request.app.state.manager
 
 
-def _store(request: Request) -> Store:
+async def _store(request: Request) -> Store:
     return request.app.state.store
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _pool(request: Request) -> WorkerPool:
+async def _pool(request: Request) -> WorkerPool:
     return request.app.state.pool
 
 
-def _service(request: Request) -> RunService:
+async def _service(request: Request) -> RunService:
     return request.app.state.service
 
 
-def _sweeper(request: Request) -> Sweeper:
+async def _sweeper(request: Request) -> Sweeper:
     return request.app.state.sweeper
 
 

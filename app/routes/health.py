@@ -17,8 +17,10 @@ router = APIRouter(tags=["health"])
 TORCH = metadata.version("torch")  # what the workers import, read without importing it here
 
 
+# async: it only reads the pool's counters, so it needs no thread of the pool FastAPI runs plain functions in (a probe
+# every 30 s, and a server's first answer, do not wait for that pool to start)
 @router.get("/healthz")
-def healthz(pool: PoolDep, settings: SettingsDep) -> dict:
+async def healthz(pool: PoolDep, settings: SettingsDep) -> dict:
     devices = pool.devices()
     first = devices[0] if devices else {}
     return {
