@@ -238,7 +238,8 @@ def main() -> None:
             from bench import served
 
             rounds = max(args.repeats, served.ROUNDS)
-            print(json.dumps(served.measure(name, raw, rounds, args.budget_s, machine())), flush=True)
+            budget_s = max(args.budget_s, served.BUDGET_S)
+            print(json.dumps(served.measure(name, raw, rounds, budget_s, machine())), flush=True)
 
 
 if __name__ == "__main__":
