@@ -1,10 +1,12 @@
 """A job's events on their way out of the process that trains it, sent in batches from a thread of their own.
 
-The training thread only appends to an in-process queue (well under a microsecond); this thread sleeps `linger`
-seconds while events arrive and sends all of them as one batch: one pickle and one pipe write for many events,
-where a local worker used to pay both per event on its training thread's time. While events flow it wakes once
-a batch, not once an event: every wake takes the GIL from the training thread, which then waits to get it back.
-When a linger brought nothing, it waits for the next event.
+The training thread only appends to an in-process queue (well under a microsecond); this thread sends what came
+as one batch: one pickle and one pipe write for many events, where a local worker used to pay both per event on
+its training thread's time. The first event after a quiet spell (a single step's) goes out at once; while events
+flow, the thread sleeps between batches, 10 ms after the first and twice as long each time up to `linger` (a run's
+status and its first point do not wait a whole linger), so it wakes once a batch, not once an event: every wake
+takes the GIL from the training thread, which then waits to get it back. When a sleep brought nothing, it waits
+for the next event.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 Event = tuple[str, str, dict[str, Any]]  # (run_id, kind, payload)
 MAX_BATCH = 1000
+FIRST_PAUSE = 0.01  # seconds: the pump's first sleep after a quiet spell; each next one doubles, up to the linger
 
 
 class Outbox:
@@ -36,14 +39,16 @@ class Outbox:
         self.thread.join()
 
     def _pump(self) -> None:
-        idle, closed = True, False
+        idle, closed, pause = True, False, 0.0
         while not closed:
             batch = []
-            if idle:  # the last linger brought no event: wait for one
+            if idle:  # the last sleep brought no event: wait for one, and send it (with any beside it) at once
                 batch.append(self.queue.get())
                 closed = batch[0] is None
-            if self.linger and not closed:
-                self.closing.wait(self.linger)  # while events flow, this is the pump's one wake a batch
+                pause = 0.0
+            elif self.linger:
+                pause = min(self.linger, max(FIRST_PAUSE, 2 * pause))
+                self.closing.wait(pause)  # while events flow, this is the pump's one wake a batch
             while not closed:
                 try:
                     batch.append(self.queue.get_nowait())

@@ -42,9 +42,10 @@ def test_events_put_together_go_out_as_few_batches_in_order_with_one_wake(waits)
     assert waits.waits <= len(sent) + 1
 
 
-def test_a_lone_event_waits_at_most_the_linger():
+def test_a_lone_event_after_a_quiet_spell_goes_out_at_once():
+    """A run's first point, a single step's event: not held for the linger."""
     sent: list[list] = []
-    outbox = Outbox(sent.append, linger=0.02)
+    outbox = Outbox(sent.append, linger=30.0)
     outbox.put("run", "status", {"status": "running"})
     deadline = time.monotonic() + 2
     while not sent and time.monotonic() < deadline:
@@ -76,17 +77,23 @@ class Linger:
         self.ticks.release()
 
 
+def _until(condition) -> None:
+    deadline = time.monotonic() + 10
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
 def test_while_events_flow_the_pump_wakes_once_a_batch(waits):
     sent: list[list] = []
     outbox = Outbox(sent.append, linger=1.0)
     outbox.closing = linger = Linger()
-    for batch in range(5):
+    outbox.put("run", "metrics", {"step": 0})  # the first after a quiet spell: sent without a linger
+    _until(lambda: sent)
+    for batch in range(1, 5):
         for step in range(3):
-            outbox.put("run", "metrics", {"step": 3 * batch + step})
+            outbox.put("run", "metrics", {"step": 3 * batch + step - 2})
         linger.ticks.release()
-        deadline = time.monotonic() + 10
-        while len(sent) <= batch and time.monotonic() < deadline:
-            time.sleep(0.001)
+        _until(lambda batch=batch: len(sent) > batch)
     outbox.close()
-    assert [[e[2]["step"] for e in b] for b in sent] == [[3 * b, 3 * b + 1, 3 * b + 2] for b in range(5)]
+    assert [[e[2]["step"] for e in b] for b in sent] == [[0]] + [[3 * b - 2, 3 * b - 1, 3 * b] for b in range(1, 5)]
     assert waits.waits == 1  # the first event only: each later batch was waiting when its linger ended
