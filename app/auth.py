@@ -20,9 +20,12 @@ from app.settings import Settings, host_name
 from app.templating import render
 
 SESSION_COOKIE, CSRF_COOKIE = "descent_session", "descent_csrf"
-OPEN_PATHS = ("/healthz", "/login", "/logout", "/static/")
+# /favicon.ico too: a browser asks for it by itself, and sending it to /login rendered a second login form,
+# whose new CSRF cookie voided the form on screen
+OPEN_PATHS = ("/healthz", "/login", "/logout", "/static/", "/favicon.ico")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CLOCK_SKEW_S = 60
+CSRF_MIN, CSRF_MAX = 32, 64  # a reused CSRF cookie must look like one this server made (token_urlsafe(24): 32)
 
 router = APIRouter(include_in_schema=False)
 
@@ -136,7 +139,11 @@ def _safe_next(target: str) -> str:
 
 
 def _login_form(request: Request, next: str, status_code: int = 200, **context) -> Response:
-    csrf = secrets.token_urlsafe(24)
+    # the browser's CSRF cookie, when it has one, stays: a second render (another tab, a reload) must not void
+    # the form already on screen
+    csrf = request.cookies.get(CSRF_COOKIE, "")
+    if not (CSRF_MIN <= len(csrf) <= CSRF_MAX and csrf.replace("-", "").replace("_", "").isalnum() and csrf.isascii()):
+        csrf = secrets.token_urlsafe(24)
     response = render(request, "login.html", {"next": _safe_next(next), "csrf": csrf, **context})
     response.status_code = status_code
     response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict")
