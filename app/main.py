@@ -81,7 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     openapi.install(app)
     for module in (health, catalog, runs, streams, comparisons, checkpoints, plans, datasets, lab, landscape, sweeps,
                    pages, auth, docs):
-        app.include_router(module.router)
+        # the routes as the routers' decorators built them (prefix and tags applied): include_router would wrap each
+        # router for FastAPI to build its routes a second time on the first request that reaches or passes it
+        # (0.1 s of the first page after a start)
+        app.router.routes.extend(module.router.routes)
     return app
 
 
