@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import re
 import secrets
 import time
 from urllib.parse import quote, urlsplit
@@ -25,7 +26,7 @@ SESSION_COOKIE, CSRF_COOKIE = "descent_session", "descent_csrf"
 OPEN_PATHS = ("/healthz", "/login", "/logout", "/static/", "/favicon.ico")
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 CLOCK_SKEW_S = 60
-CSRF_MIN, CSRF_MAX = 32, 64  # a reused CSRF cookie must look like one this server made (token_urlsafe(24): 32)
+CSRF_SHAPE = re.compile(r"[A-Za-z0-9_-]{32}")  # what token_urlsafe(24) makes: a reused CSRF cookie must match it
 
 router = APIRouter(include_in_schema=False)
 
@@ -142,7 +143,7 @@ def _login_form(request: Request, next: str, status_code: int = 200, **context) 
     # the browser's CSRF cookie, when it has one, stays: a second render (another tab, a reload) must not void
     # the form already on screen
     csrf = request.cookies.get(CSRF_COOKIE, "")
-    if not (CSRF_MIN <= len(csrf) <= CSRF_MAX and csrf.replace("-", "").replace("_", "").isalnum() and csrf.isascii()):
+    if not CSRF_SHAPE.fullmatch(csrf):
         csrf = secrets.token_urlsafe(24)
     response = render(request, "login.html", {"next": _safe_next(next), "csrf": csrf, **context})
     response.status_code = status_code
