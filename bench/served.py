@@ -96,13 +96,17 @@ def measure(name: str, raw: dict, repeats: int, budget_s: float, machine: dict) 
     processes' 318–319 µs), so the served side draws several workers too."""
     ours, theirs, ratios, loads = [], [], [], []
     start = time.monotonic()
-    while len(ratios) < repeats and not (len(ratios) >= 3 and time.monotonic() - start > budget_s):
+
+    def out_of_time() -> bool:  # at least three rounds, whatever the budget
+        return len(ratios) >= 3 and time.monotonic() - start > budget_s
+
+    while len(ratios) < repeats and not out_of_time():
         with local_server(workers=1, env={"DESCENT_TORCH_THREADS": "1"}) as server, \
                 httpx.Client(base_url=server.base, timeout=60) as client:
             warm_pool(client, 1)
             served(client, raw)  # warm-up: the worker's data caches and first allocations
             for _ in range(min(ROUNDS_PER_SERVER, repeats - len(ratios))):
-                if len(ratios) >= 3 and time.monotonic() - start > budget_s:
+                if out_of_time():
                     break
                 loads.append(os.getloadavg()[0])
                 if len(ratios) % 2 == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -46,6 +47,15 @@ def run_config(**overrides) -> dict:
     config = {**MOONS_RUN, **{k: v for k, v in overrides.items() if k != "train"}}
     config["train"] = {**MOONS_RUN["train"], **overrides.get("train", {})}
     return config
+
+
+def fresh_session(script: str, *args: str, timeout: float = 600) -> dict:
+    """Run `script` in a fresh interpreter (this one has torch, numpy and Jinja2 loaded already) from the repository
+    root; returns the JSON its last line of output prints."""
+    out = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True, text=True,
+                         timeout=timeout)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):

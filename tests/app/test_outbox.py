@@ -11,6 +11,7 @@ import pytest
 
 from app.executor import outbox as outbox_module
 from app.executor.outbox import Outbox
+from tests.conftest import wait_for
 
 
 class CountingQueue(queue.SimpleQueue):
@@ -77,23 +78,17 @@ class Linger:
         self.ticks.release()
 
 
-def _until(condition) -> None:
-    deadline = time.monotonic() + 10
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.001)
-
-
 def test_while_events_flow_the_pump_wakes_once_a_batch(waits):
     sent: list[list] = []
     outbox = Outbox(sent.append, linger=1.0)
     outbox.closing = linger = Linger()
     outbox.put("run", "metrics", {"step": 0})  # the first after a quiet spell: sent without a linger
-    _until(lambda: sent)
+    wait_for(lambda: sent, 10, 0.001)
     for batch in range(1, 5):
         for step in range(3):
             outbox.put("run", "metrics", {"step": 3 * batch + step - 2})
         linger.ticks.release()
-        _until(lambda batch=batch: len(sent) > batch)
+        wait_for(lambda batch=batch: len(sent) > batch, 10, 0.001)
     outbox.close()
     assert [[e[2]["step"] for e in b] for b in sent] == [[0]] + [[3 * b - 2, 3 * b - 1, 3 * b] for b in range(1, 5)]
     assert waits.waits == 1  # the first event only: each later batch was waiting when its linger ended

@@ -3,12 +3,7 @@ page or data set that uses them, not with the app. Checked in a fresh interprete
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import fresh_session
 
 SESSION = r"""
 import json, sys
@@ -31,10 +26,7 @@ print(json.dumps({"import": at_import, "healthz": after_health, "page": after_pa
 
 
 def test_numpy_and_jinja2_load_with_their_first_use_not_at_start(tmp_path):
-    out = subprocess.run([sys.executable, "-c", SESSION, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    seen = fresh_session(SESSION, str(tmp_path), timeout=300)
     assert seen["import"] == {"numpy._core": False, "jinja2": False}
     assert seen["healthz"] == {"numpy._core": False, "jinja2": False}
     assert seen["page"]["jinja2"] is True  # the page was rendered by the lazily made templates

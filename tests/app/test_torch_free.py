@@ -5,12 +5,7 @@ Checked in a fresh interpreter: this test process has torch loaded already."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import fresh_session
 
 SESSION = r"""
 import json, sys, time
@@ -59,9 +54,6 @@ print(json.dumps({"loaded": [url for url, loaded in seen.items() if loaded], "ch
 
 
 def test_the_web_process_serves_everything_without_loading_torch(tmp_path):
-    out = subprocess.run([sys.executable, "-c", SESSION, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = fresh_session(SESSION, str(tmp_path))
     assert result["checked"] >= 20
     assert result["loaded"] == []  # the first URL listed is the first that loaded torch in the web process
