@@ -33,8 +33,9 @@ def test_a_race_over_seeds_draws_bands(page, live_server):
     page.wait_for_url(re.compile(r"/compare/[0-9a-f]+$"))
     expect(page.locator("tr[data-member]")).to_have_count(6)
     expect(page.locator("tr[data-member] [data-status]")).to_have_text(["completed"] * 6, timeout=180_000)
-    bands = "document.querySelector('[data-chart=val_loss]').data.filter(t => t.fill === 'tonexty').length"
-    page.wait_for_function(f"{bands} === 2", timeout=20_000)
-    means = page.evaluate("document.querySelector('[data-chart=val_loss]').data"
-                          ".filter(t => (t.name || '').includes('mean of 3')).length")
-    assert means == 2
+    # a band appears as soon as one member of its group has points; wait until every member is in its mean
+    traces = "document.querySelector('[data-chart=val_loss]').data"
+    bands = f"{traces}.filter(t => t.fill === 'tonexty').length"
+    means = f"{traces}.filter(t => (t.name || '').includes('mean of 3')).length"
+    page.wait_for_function(f"{bands} === 2 && {means} === 2", timeout=20_000)
+    assert page.evaluate(f"{traces}.filter(t => (t.name || '').includes('mean of')).length") == 2
