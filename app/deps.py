@@ -2,47 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
-from app.executor.pool import WorkerPool
+from app.backend import Parts
 from app.runs import RunManager
 from app.service import RunService
 from app.settings import Settings
-from app.store import RunRow, Store
 from app.sweeper import Sweeper
+
+if TYPE_CHECKING:
+    from app.store import RunRow, Store
 
 
 # async: each only reads app.state; a plain function would cost every request a trip to FastAPI's thread pool
-async def _manager(request: Request) -> RunManager:
-    return request.app.state.manager
+async def _parts(request: Request) -> Parts:
+    return await request.app.state.backend.opened()  # waits while the database opens (app/backend.py)
 
 
-async def _store(request: Request) -> Store:
-    return request.app.state.store
+PartsDep = Annotated[Parts, Depends(_parts)]
+
+
+async def _manager(parts: PartsDep) -> RunManager:
+    return parts.manager
+
+
+async def _store(parts: PartsDep) -> Store:
+    return parts.store
 
 
 async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def _pool(request: Request) -> WorkerPool:
-    return request.app.state.pool
+async def _service(parts: PartsDep) -> RunService:
+    return parts.service
 
 
-async def _service(request: Request) -> RunService:
-    return request.app.state.service
-
-
-async def _sweeper(request: Request) -> Sweeper:
-    return request.app.state.sweeper
+async def _sweeper(parts: PartsDep) -> Sweeper:
+    return parts.sweeper
 
 
 ManagerDep = Annotated[RunManager, Depends(_manager)]
-StoreDep = Annotated[Store, Depends(_store)]
+# Any, not the class (app.store.Store): importing it loads SQLAlchemy, which waits until the database opens; FastAPI
+# cannot resolve a name given as a string inside these aliases either
+StoreDep = Annotated[Any, Depends(_store)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
-PoolDep = Annotated[WorkerPool, Depends(_pool)]
 ServiceDep = Annotated[RunService, Depends(_service)]
 SweeperDep = Annotated[Sweeper, Depends(_sweeper)]
 
@@ -54,4 +60,4 @@ def _run(run_id: str, store: StoreDep) -> RunRow:
     return row
 
 
-RunDep = Annotated[RunRow, Depends(_run)]
+RunDep = Annotated[Any, Depends(_run)]  # app.store.RunRow, as StoreDep

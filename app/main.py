@@ -1,4 +1,4 @@
-"""create_app(): the FastAPI application; its lifespan starts the store, the worker pool and the flusher."""
+"""create_app(): the FastAPI application; its lifespan starts the planner and the backend (app/backend.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from app import auth, errors, openapi
+from app.backend import Backend
 from app.bodylimit import BodyLimitMiddleware
-from app.executor import choose
 from app.planner import planner
+from app.refused import RefusedMiddleware
 from app.routes import (
     catalog,
     checkpoints,
@@ -27,13 +28,8 @@ from app.routes import (
     streams,
     sweeps,
 )
-from app.runs import RunManager
-from app.service import RunService, unavailable
 from app.settings import Settings, get_settings
 from app.static_files import Static
-from app.store import UNAVAILABLE, Store
-from app.stream import Hub
-from app.sweeper import Sweeper
 from app.vendor import PLOTLY_NAME, PLOTLY_PATH
 from engine.datasets import uploads
 
@@ -48,35 +44,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         uploads.configure(settings.upload_root)
         planner.start(str(settings.upload_root))  # imports torch in its own processes, in the background
-        store = Store(settings.database_url)
-        interrupted = store.mark_interrupted()
-        if interrupted:
-            log.warning("marked %d runs interrupted: %s", len(interrupted), ", ".join(interrupted))
-        manager = RunManager(store, Hub(), settings.flush_interval_s)
-        pool = choose.build(settings, manager.on_events, manager.on_released)
-        pool.start()
-        manager.start()
-        app.state.settings, app.state.store, app.state.manager, app.state.pool = settings, store, manager, pool
-        app.state.service = RunService(store, manager, pool, settings)
-        app.state.sweeper = Sweeper(app.state.service, manager)
-        app.state.sweeper.start()
+        backend = Backend(settings)  # the store, the executor and the rest open in their own thread
+        backend.start()
+        app.state.settings, app.state.backend = settings, backend
         try:
             yield
         finally:
-            app.state.sweeper.stop()
-            pool.shutdown()
+            backend.stop()
             planner.stop()
-            manager.stop()
 
     app = FastAPI(
         title="Descent", summary="a playground for neural-network optimizers, trained for real with PyTorch",
         version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,  # app/routes/docs.py serves them offline
     )
     app.mount("/static", Static(ROOT / "static", extra={PLOTLY_NAME: PLOTLY_PATH}), name="static")
+    app.add_middleware(RefusedMiddleware)
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     auth.install(app, settings)  # outermost: a stranger gets 400/401 before anything else
-    for error in UNAVAILABLE:
-        app.add_exception_handler(error, unavailable)
     errors.install(app)
     openapi.install(app)
     for module in (health, catalog, runs, streams, comparisons, checkpoints, plans, datasets, lab, landscape, sweeps,

@@ -10,17 +10,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.executor import EventBatch, OnEvents, ending
 from app.history import DEFAULT_POINTS, History
-from app.store import TERMINAL, UNAVAILABLE, RunRow, Store
 from app.stream import Hub
 from engine.events import dumps
-from engine.status import RunStatus
+from engine.lazy import lazy
+from engine.status import TERMINAL, RunStatus
+
+if TYPE_CHECKING:
+    from app.store import RunRow, Store
 
 log = logging.getLogger(__name__)
 LOST = "the executor let go of this run without reporting its end"
+
+db = lazy("app.store")  # SQLAlchemy: loaded with the database, after the server first answers (app/backend.py)
 
 
 class RunManager:
@@ -79,7 +84,7 @@ class RunManager:
         if row is not None and row.status in TERMINAL and max_points == DEFAULT_POINTS:
             try:
                 self.store.edit_run(run_id, history=view)
-            except UNAVAILABLE:
+            except db.UNAVAILABLE:
                 pass  # only a cache: the next reader rebuilds it
         return view
 
@@ -163,7 +168,7 @@ class RunManager:
                 taken, self._bytes = self._bytes, 0
             try:
                 self.store.write(events, updates)
-            except UNAVAILABLE as exc:
+            except db.UNAVAILABLE as exc:
                 self._hold(events, updates, taken, exc)
                 return
             except Exception:

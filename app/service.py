@@ -8,21 +8,25 @@ import datetime as dt
 import logging
 import shutil
 import threading
+from typing import TYPE_CHECKING
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 
 from app.executor import Executor
 from app.runs import RunManager
 from app.settings import Settings
-from app.store import TERMINAL, RunRow, Store
 from app.work import Launch, Work
 from engine import checkpoint, steering
+from engine.lazy import lazy
 from engine.optimizers import optimizers
-from engine.status import RunStatus
+from engine.status import TERMINAL, RunStatus
 from engine.steering import SteerValues
 
+if TYPE_CHECKING:
+    from app.store import RunRow, Store
+
+db = lazy("app.store")  # SQLAlchemy: loaded with the database, after the server first answers (app/backend.py)
 log = logging.getLogger(__name__)
 
 
@@ -38,7 +42,7 @@ class RunService:
             self._admit(len(launch.runs) + launch.later)
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             # a microsecond apart: the runs list (newest first) shows a race's members in their order
-            rows = [RunRow(id=run.id, name=run.config.name, status=RunStatus.QUEUED, progress=0.0,
+            rows = [db.RunRow(id=run.id, name=run.config.name, status=RunStatus.QUEUED, progress=0.0,
                            config=run.config.model_dump(mode="json"), total_steps=run.total_steps, tags=run.tags,
                            created=now + dt.timedelta(microseconds=i))
                     for i, run in enumerate(launch.runs)]
@@ -87,10 +91,3 @@ class RunService:
         self.manager.forget(run.id)
         shutil.rmtree(checkpoint.path_for(self.settings.checkpoint_root, run.id, 0).parent, ignore_errors=True)
 
-
-def unavailable(request: Request, exc: Exception) -> JSONResponse:
-    """A database that refuses writes (or cannot be reached) answers 503 with the reason, never a bare 500."""
-    log.warning("%s %s: the database refused: %s", request.method, request.url.path, exc)
-    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-    return JSONResponse({"detail": f"the database cannot take this now ({reason}); try again later"}, status_code=503,
-                        headers={"Retry-After": "5"})

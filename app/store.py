@@ -7,9 +7,8 @@ import json
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -33,8 +32,9 @@ from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from app import jobs, schema
+from app.listing import RunFilter
 from engine.events import dumps
-from engine.status import ACTIVE, TERMINAL, RunStatus  # noqa: F401 (TERMINAL: the app reads both from here)
+from engine.status import ACTIVE, RunStatus
 
 # what a database that cannot take writes now raises (read-only, full, locked, unreachable; PostgreSQL's
 # read-only transaction is an InternalError): callers hold the data and retry, or answer 503
@@ -117,34 +117,19 @@ class SweepRow(Base):
                 "created": self.created.isoformat() + "Z"}
 
 
-class RunFilter(BaseModel):
-    """Narrow a list of runs; every field is optional and they combine with AND (in SQL, before paging)."""
-
-    dataset: str | None = None
-    network: str | None = None
-    optimizer: str | None = None
-    status: RunStatus | None = None
-    tag: str | None = None
-    kind: jobs.Kind | Literal["any"] | None = Field(
-        None, description="runs, or the jobs about a run (loss landscapes, LR range tests); none given: any")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank_means_any(cls, value: Any) -> Any:
-        return None if value == "" else value  # a filter form's "all" option sends the field empty
-
-    def clauses(self) -> list:
-        config = RunRow.config
-        paths = {"dataset": "dataset", "network": "model", "optimizer": "optimizer"}
-        found = [config[section]["name"].as_string() == getattr(self, key)
-                 for key, section in paths.items() if getattr(self, key)]
-        if self.status:
-            found.append(RunRow.status == self.status.value)
-        if self.tag:
-            found.append(_has_tag(self.tag))
-        if self.kind and self.kind != "any":
-            found.append(_KIND[self.kind]())
-        return found
+def _clauses(where: RunFilter) -> list:
+    """The filter in SQL."""
+    config = RunRow.config
+    paths = {"dataset": "dataset", "network": "model", "optimizer": "optimizer"}
+    found = [config[section]["name"].as_string() == getattr(where, key)
+             for key, section in paths.items() if getattr(where, key)]
+    if where.status:
+        found.append(RunRow.status == where.status.value)
+    if where.tag:
+        found.append(_has_tag(where.tag))
+    if where.kind and where.kind != "any":
+        found.append(_KIND[where.kind]())
+    return found
 
 
 def _has_tag(tag: str):
@@ -163,15 +148,6 @@ _KIND = {
     jobs.LR_RANGE: lambda: and_(not_(_has_tag(jobs.LANDSCAPE)), _is_lr_range()),
     "run": lambda: and_(not_(_has_tag(jobs.LANDSCAPE)), not_(_is_lr_range())),
 }
-
-
-def public(row: RunRow) -> dict[str, Any]:
-    return {
-        "id": row.id, "name": row.name, "status": row.status, "progress": round(row.progress, 4),
-        "created": row.created.isoformat() + "Z", "config": row.config, "summary": row.summary,
-        "error": row.error, "device": row.device, "total_steps": row.total_steps, "tags": row.tags or [],
-        "parent": jobs.parent_of(row.tags or [], row.config), "kind": jobs.kind_of(row.tags or [], row.config),
-    }
 
 
 class Store:
@@ -233,7 +209,7 @@ class Store:
 
     def list_runs(self, where: RunFilter | None = None, limit: int = 500, offset: int = 0) -> list[RunRow]:
         """Newest first, filtered in SQL, then paged."""
-        query = select(RunRow).where(*(where.clauses() if where else []))
+        query = select(RunRow).where(*(_clauses(where) if where else []))
         query = query.order_by(RunRow.created.desc(), RunRow.id.desc()).limit(limit).offset(offset)
         with self.session() as s:
             return list(s.scalars(query))

@@ -19,14 +19,14 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
-
 from app.study import optuna  # named lazily there: loaded by the first sweep
+from engine.lazy import lazy
 
 if TYPE_CHECKING:
     from optuna.distributions import BaseDistribution
     from optuna.trial import FrozenTrial, TrialState
 
+sqlalchemy = lazy("sqlalchemy")  # loaded with the database, after the server first answers (app/backend.py)
 log = logging.getLogger(__name__)
 
 
@@ -39,7 +39,7 @@ def storage(url: str) -> optuna.storages.RDBStorage:
     if not url.startswith("sqlite"):
         return optuna.storages.RDBStorage(url, engine_kwargs={"pool_pre_ping": True})
     rdb = optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 30}})
-    event.listen(rdb.engine, "connect", _sqlite_normal_sync)
+    sqlalchemy.event.listen(rdb.engine, "connect", _sqlite_normal_sync)
     rdb.engine.dispose()  # the connections opened before the listener reconnect with it
     return rdb
 

@@ -25,19 +25,22 @@ from app import study
 from app.executor import EventBatch
 from app.runs import RunManager
 from app.service import RunService
-from app.store import UNAVAILABLE, SweepRow
 from app.study import optuna  # named lazily there: loaded by the first sweep
 from app.sweep_study import SweepStudy, Writer
 from app.sweeps import Dimension
 from app.work import NewRun
 from app.work.sweep import Trials, trial_plan
 from engine.config import explicit
+from engine.lazy import lazy
 from engine.status import RunStatus
 
 if TYPE_CHECKING:
     from optuna.trial import FrozenTrial, TrialState
 
+    from app.store import SweepRow
 
+
+db = lazy("app.store")  # SQLAlchemy: loaded with the database, after the server first answers (app/backend.py)
 log = logging.getLogger(__name__)
 RETRY_S = 2.0  # how soon trials the queue refused are submitted again
 
@@ -191,7 +194,7 @@ class Sweeper:
             live.flying.update(flights)
             try:
                 self.service.submit(Trials(runs))
-            except (HTTPException, *UNAVAILABLE) as exc:
+            except (HTTPException, *db.UNAVAILABLE) as exc:
                 log.warning("sweep %s: %d trials wait for room (%s)", live.row.id, len(runs), exc)
                 for run_id, flight in flights.items():
                     del self.flights[run_id]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
@@ -10,10 +10,12 @@ from pydantic import BaseModel
 
 from app.planner import planner
 from app.settings import Settings
-from app.store import Store
 from engine import checkpoint
 from engine.advice import advise
 from engine.config import SECTIONS, ConfigError, Plan, RunConfig, resolve
+
+if TYPE_CHECKING:
+    from app.store import Store
 
 
 class PlanPreview(BaseModel):

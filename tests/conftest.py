@@ -84,12 +84,19 @@ def client(tmp_path_factory, data_dir) -> TestClient:
                         max_steps=100_000, max_upload_bytes=1_000_000,
                         max_parameters=1_000_000)
     with TestClient(create_app(settings)) as test_client:
-        assert test_client.app.state.pool.wait_ready(120)
+        assert parts(test_client).pool.wait_ready(120)
         yield test_client
 
 
+def parts(client: TestClient):
+    """The app's store, executor, run manager, service and sweeper, once its database is open (app/backend.py)."""
+    opened = client.app.state.backend.wait(60)
+    assert opened is not None, client.app.state.backend.state()
+    return opened
+
+
 def finish(client: TestClient, run_id: str, timeout: float = 120.0) -> dict:
-    from app.store import TERMINAL
+    from engine.status import TERMINAL
 
     return wait_for(lambda: (r := client.get(f"/api/runs/{run_id}").json())["status"] in TERMINAL and r, timeout)
 
@@ -160,7 +167,7 @@ def ray_client(tmp_path_factory, data_dir, ray_instance) -> TestClient:
     settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(data_dir), executor="ray", torch_threads=1,
                         max_steps=100_000, max_parameters=1_000_000)
     with TestClient(create_app(settings)) as test_client:
-        assert test_client.app.state.pool.wait_ready(120)
+        assert parts(test_client).pool.wait_ready(120)
         yield test_client
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from app.deps import ServiceDep, StoreDep
+from app.listing import public
 from app.openapi import BUSY
-from app.store import ComparisonRow, public
 from app.work.race import ComparisonCreate
+
+if TYPE_CHECKING:
+    from app.store import ComparisonRow
 
 router = APIRouter(prefix="/api/comparisons", tags=["comparisons"])
 

@@ -8,24 +8,29 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from app.deps import PoolDep, SettingsDep
+from app.deps import SettingsDep
 from app.planner import planner
 
 router = APIRouter(tags=["health"])
 TORCH = metadata.version("torch")  # what the workers import, read without importing it here
 
 
-# async: it only reads the pool's counters, so it needs no thread of the pool FastAPI runs plain functions in (a probe
-# every 30 s, and a server's first answer, do not wait for that pool to start)
+# async: it only reads counters, so it needs no thread of the pool FastAPI runs plain functions in (a probe every 30 s,
+# and a server's first answer, do not wait for that pool to start); nor does it wait for the database to open
 @router.get("/healthz")
-async def healthz(pool: PoolDep, settings: SettingsDep) -> dict:
-    devices = pool.devices()
+async def healthz(request: Request, settings: SettingsDep) -> dict:
+    backend = request.app.state.backend
+    pool = backend.parts.pool if backend.parts else None
+    devices = pool.devices() if pool else []
     first = devices[0] if devices else {}
     return {
-        # 200 either way (the process is alive); "starting" while the workers import torch and no run can start
-        "status": "starting" if pool.starting() else "ok",
+        # 200 either way (the process is alive); "starting" while the database opens or the workers import torch:
+        # no run can start yet
+        "status": "starting" if backend.starting() else "ok",
+        # "open", "opening", or why it is not open yet (app/backend.py); a request that needs it waits or gets 503
+        "database": backend.state(),
         # the processes that build networks for plans and checks (app/planner.py); a request waits for them
         "planner": "ready" if planner.ready() else "starting",
         "device": first.get("device"),  # null until a worker has started
@@ -33,7 +38,7 @@ async def healthz(pool: PoolDep, settings: SettingsDep) -> dict:
         "devices": devices,
         "torch": TORCH,
         "executor": settings.executor,
-        "workers": pool.size,
-        "busy": pool.busy(),
-        "queued": pool.queued(),
+        "workers": pool.size if pool else settings.workers,
+        "busy": pool.busy() if pool else 0,
+        "queued": pool.queued() if pool else 0,
     }

@@ -14,13 +14,13 @@ from app.deps import RunDep, ServiceDep, SettingsDep, StoreDep
 from app.links import state_from_link
 from app.openapi import BUSY, CONFLICT
 from app.planner import planner
-from app.store import TERMINAL
 from app.templating import render
 from app.validation import check
 from app.work.lr_range import LRRangeRequest
 from engine.config import ConfigError, RunConfig
 from engine.lab import lr_range, paths, surfaces
 from engine.optimizers import optimizers
+from engine.status import TERMINAL
 
 router = APIRouter(tags=["lab"])
 MIN_RANGE_POINTS = 10

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from app.deps import RunDep, ServiceDep, SettingsDep, StoreDep
+from app.listing import RunFilter, public
 from app.openapi import BUSY, CONFLICT
-from app.store import RunFilter, RunRow, Store, public
 from app.templating import render
 from app.work.landscape import TAG, Landscape, LandscapeRequest
 from engine import checkpoint
 from engine.status import RunStatus
+
+if TYPE_CHECKING:
+    from app.store import RunRow, Store
 
 router = APIRouter(tags=["landscape"])
 

@@ -10,17 +10,17 @@ from fastapi.responses import HTMLResponse
 
 from app.catalog import build_catalog
 from app.compare import differences, lesson
-from app.deps import PoolDep, RunDep, SettingsDep, StoreDep
+from app.deps import RunDep, SettingsDep, StoreDep
 from app.forms import FormField, fields_for
 from app.jobs import KIND_NAMES
 from app.links import encode_config, state_from_link
-from app.store import TERMINAL, RunFilter, public
+from app.listing import RunFilter, public
 from app.templating import render
 from engine import checkpoint
 from engine.config import SECTION_LIST, SECTIONS, Section, StartFrom, TrainSettings
 from engine.datasets import DataInfo, data_info, datasets
 from engine.networks.sizing import defaults_for
-from engine.status import RunStatus
+from engine.status import TERMINAL, RunStatus
 from engine.steering import optimizer_fields
 
 router = APIRouter(include_in_schema=False)
@@ -57,8 +57,9 @@ def task_of(config: dict[str, Any]) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def builder(request: Request, pool: PoolDep, config: str | None = None):
+def builder(request: Request, config: str | None = None):
     state, problem = state_from_link(config)
+    backend = request.app.state.backend
     sections = []
     info = dataset_info(state["dataset"])
     for section in SECTION_LIST:
@@ -70,7 +71,9 @@ def builder(request: Request, pool: PoolDep, config: str | None = None):
         start = FormField("start_from", "start from a checkpoint", "group", True,
                           children=fields_for("start_from", StartFrom, state["start_from"]))
     context = {"sections": sections, "train": train, "start": start, "name": state.get("name") or "",
-               "problem": problem, "catalog": build_catalog(), "starting": pool.starting()}
+               "problem": problem, "catalog": build_catalog(),
+               # not waiting for the database: the form needs none, and says why runs cannot start yet
+               "starting": backend.starting(), "database": backend.problem}
     return render(request, "builder.html", context)
 
 

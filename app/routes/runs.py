@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 
 from app.deps import RunDep, ServiceDep, StoreDep
 from app.executor import ACTIONS
+from app.listing import RunFilter, public
 from app.openapi import BUSY, CONFLICT
-from app.store import RunFilter, public
 from app.work import RunCreated
 from app.work.run import Run
 from engine.config import BODY, RunConfig

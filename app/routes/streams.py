@@ -13,8 +13,8 @@ from app import export
 from app.deps import ManagerDep, RunDep, SettingsDep, StoreDep
 from app.history import DEFAULT_POINTS, thin
 from app.openapi import BUSY
-from app.store import TERMINAL
 from app.stream import StreamEvent
+from engine.status import TERMINAL
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 MAX_EVENT_ID = 2**63 - 1  # the store's integer column; a larger id would overflow in the query

@@ -3,7 +3,7 @@ app/sweeper.py); GET ranks its trials; GET .../figures draws Optuna's own charts
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
@@ -12,12 +12,16 @@ from pydantic import BaseModel
 from app import study, sweep_study
 from app.deps import ServiceDep, SettingsDep, StoreDep, SweeperDep
 from app.links import encode_config, state_from_link
+from app.listing import public
 from app.openapi import BUSY
-from app.store import ACTIVE, SweepRow, public
 from app.sweeper import study_name
 from app.sweeps import Dimension, axes, rank, score
 from app.templating import render
 from app.work.sweep import SweepCreate
+from engine.status import ACTIVE
+
+if TYPE_CHECKING:
+    from app.store import SweepRow
 
 router = APIRouter(tags=["sweeps"])
 

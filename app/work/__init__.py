@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel
 
 from app.executor import Job, TrainJob
-from app.store import ComparisonRow, SweepRow
 from engine.config import RunConfig
 
 if TYPE_CHECKING:
     from app.service import RunService
+    from app.store import ComparisonRow, SweepRow
 
 
 def new_id() -> str:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Literal
 from fastapi import HTTPException
 from pydantic import BaseModel, Field
 
-from app.store import RunRow
 from app.validation import checkpoint_step
 from app.work import Launch
 from app.work.run import Run
@@ -17,6 +16,7 @@ from engine.steering import with_recorded
 
 if TYPE_CHECKING:
     from app.service import RunService
+    from app.store import RunRow
 
 
 class ContinueRequest(BaseModel):

@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field
 from app.executor import LandscapeJob
 from app.jobs import LANDSCAPE as TAG
 from app.jobs import landscape_of
-from app.store import RunRow
 from app.validation import checkpoint_step
 from app.work import Launch, NewRun
 from engine.config import BODY, RunConfig
@@ -23,6 +22,7 @@ from engine.lab import PROGRESS_STEPS
 
 if TYPE_CHECKING:
     from app.service import RunService
+    from app.store import RunRow
 
 
 

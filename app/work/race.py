@@ -11,14 +11,16 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app.compare import differences
 from app.executor import RaceJob
-from app.store import ComparisonRow
 from app.validation import check
 from app.work import Launch, NewRun, new_id, one_job_each, relocate
 from engine.batching import batching_obstacle
 from engine.config import BODY, RunConfig, explicit
+from engine.lazy import lazy
 
 if TYPE_CHECKING:
     from app.service import RunService
+
+db = lazy("app.store")  # SQLAlchemy: loaded with the database, after the server first answers (app/backend.py)
 
 KEPT = ("dataset",)  # a fair race shares its data; the seed is shared through train.seed below
 
@@ -52,7 +54,7 @@ class ComparisonCreate(BaseModel):
             else:
                 jobs += one_job_each(race)
             runs += race
-        record = ComparisonRow(
+        record = db.ComparisonRow(
             id=new_id(), name=self.name, base=self.base, variants=self.variants, run_ids=[r.id for r in runs],
             labels=labels * len(self.seeds or [0]), mode=mode, reason=reason,
             created=dt.datetime.now(dt.UTC).replace(tzinfo=None))

@@ -11,14 +11,16 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from app import study
-from app.store import SweepRow
 from app.sweeps import Dimension, Metric, PathError, apply, check_path, sample
 from app.validation import check
 from app.work import Launch, NewRun, new_id, one_job_each
 from engine.config import BODY, SECTIONS, Plan, RunConfig, explicit
+from engine.lazy import lazy
 
 if TYPE_CHECKING:
     from app.service import RunService
+
+db = lazy("app.store")  # SQLAlchemy: loaded with the database, after the server first answers (app/backend.py)
 
 MAX_TRIALS = 64
 
@@ -69,7 +71,7 @@ class SweepCreate(BaseModel):
         if problems:
             raise RequestValidationError(problems[:50])
 
-        record = SweepRow(
+        record = db.SweepRow(
             id=new_id(), name=self.name, base=self.base, trials=[], metric=self.metric, seed=self.seed,
             space={p: d.model_dump(exclude_none=True) for p, d in self.space.items()},
             created=dt.datetime.now(dt.UTC).replace(tzinfo=None),

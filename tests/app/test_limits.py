@@ -7,7 +7,7 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import finish, run_config, wait_for
+from tests.conftest import finish, parts, run_config, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def strict(tmp_path_factory, data_dir):
     settings = Settings(database_url=f"sqlite:///{db}", data_dir=str(data_dir), workers=1, torch_threads=1,
                         max_run_seconds=1.5, max_subscribers=2)
     with TestClient(create_app(settings)) as client:
-        assert client.app.state.pool.wait_ready(120)
+        assert parts(client).pool.wait_ready(120)
         yield client
 
 
@@ -32,7 +32,7 @@ def test_a_run_over_the_wall_time_limit_is_stopped_with_the_reason(strict):
 
 def test_watchers_over_the_limit_get_429(strict):
     run_id = strict.post("/api/runs", json=run_config(train={"steps": 100_000})).json()["id"]
-    hub = strict.app.state.manager.hub
+    hub = parts(strict).manager.hub
     opened = threading.Event()
 
     def watch():

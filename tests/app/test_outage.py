@@ -16,7 +16,7 @@ from sqlalchemy import event
 from app.runs import LOST, RunManager
 from app.store import RunRow, Store
 from app.stream import Hub
-from tests.conftest import finish, run_config, wait_for
+from tests.conftest import finish, parts, run_config, wait_for
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -119,8 +119,8 @@ def server(tmp_path_factory, data_dir):
     add_run(Store(url), status="running")
     settings = Settings(database_url=url, data_dir=str(data_dir), workers=1, torch_threads=1)
     with TestClient(create_app(settings)) as client:
-        assert client.app.state.pool.wait_ready(120)
-        yield client, refusing(client.app.state.store)
+        assert parts(client).pool.wait_ready(120)
+        yield client, refusing(parts(client).store)
 
 
 def test_the_stream_of_a_run_interrupted_at_start_up_ends_interrupted(server):
@@ -135,7 +135,7 @@ def test_the_stream_of_a_run_interrupted_at_start_up_ends_interrupted(server):
 def test_a_run_through_a_database_outage_ends_completed_with_every_event(server):
     client, switch = server
     run_id = client.post("/api/runs", json=run_config(train={"steps": 3000, "eval_every": 10})).json()["id"]
-    store, hub = client.app.state.store, client.app.state.manager.hub
+    store, hub = parts(client).store, parts(client).manager.hub
     wait_for(lambda: len(store.metrics(run_id)) > 5)
     switch.set()
     try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.store import ComparisonRow, RunFilter, RunRow, Store, SweepRow
+from app.listing import RunFilter
+from app.store import ComparisonRow, RunRow, Store, SweepRow
 
 NOW = dt.datetime(2026, 11, 26)
 

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from tests.conftest import finish, run_config, wait_for
+from tests.conftest import finish, parts, run_config, wait_for
 
 
 def strict_json(text: str):
@@ -127,7 +127,7 @@ def test_runs_queue_when_every_worker_is_busy_and_a_killed_worker_fails_only_its
 
     long_run = run_config(train={"steps": 100_000, "eval_every": 100})
     ids = [client.post("/api/runs", json=long_run).json()["id"] for _ in range(3)]
-    pool = client.app.state.pool
+    pool = parts(client).pool
     wait_for(lambda: pool.busy() == 2)
     statuses = wait_for(lambda: (s := [client.get(f"/api/runs/{i}").json()["status"] for i in ids]).count("running")
                         == 2 and s)

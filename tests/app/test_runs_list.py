@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from app.store import RunRow
-from tests.conftest import run_config
+from tests.conftest import parts, run_config
 
 OLD = dt.datetime(2000, 1, 1)
 
@@ -19,7 +19,7 @@ def archive(client) -> list[str]:
                    config=run_config(), tags=["archive", f"n{i % 7}", *(["n0x"] if i == 1 else [])],
                    created=OLD + dt.timedelta(minutes=i))
             for i in range(603)]
-    client.app.state.store.add_all(rows)
+    parts(client).store.add_all(rows)
     return [row.id for row in rows[:3]]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import finish, run_config, wait_for
+from tests.conftest import finish, parts, run_config, wait_for
 
 ROUTES = Path(__file__).resolve().parents[2] / "app" / "routes"
 LIMIT = 3
@@ -21,7 +21,7 @@ def small_queue(client, monkeypatch):
     monkeypatch.setattr(client.app.state.settings, "max_queued", LIMIT)
     parent = client.post("/api/runs", json=run_config(train={"steps": 20, "checkpoint_every": 20})).json()["id"]
     assert finish(client, parent)["status"] == "completed"
-    pool = client.app.state.pool
+    pool = parts(client).pool
     started = []
     for _ in range(pool.size):
         run_id = client.post("/api/runs", json=run_config(train={"steps": 100_000})).json()["id"]
@@ -43,7 +43,7 @@ def refused(response, runs: int, left: int) -> bool:
 
 
 def test_every_route_that_creates_work_obeys_the_queue_limit(client, small_queue):
-    parent, pool = small_queue, client.app.state.pool
+    parent, pool = small_queue, parts(client).pool
     base = run_config(train={"steps": 20})
     sweep = {"base": base, "space": {"optimizer.params.lr": {"log_uniform": [1e-3, 1e-1]}}, "trials": 4}
     race = {"base": base, "variants": [{"optimizer": {"name": "sgd"}}, {"optimizer": {"name": "adam"}}],

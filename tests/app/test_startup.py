@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.conftest import parts
+
 
 def test_healthz_and_the_builder_say_starting_until_the_workers_are_ready(tmp_path):
     from app.main import create_app
@@ -18,6 +20,6 @@ def test_healthz_and_the_builder_say_starting_until_the_workers_are_ready(tmp_pa
         assert early.status_code == 200 and early.json()["status"] == "starting"
         assert early.json()["torch"].startswith("2.")
         assert page.status_code == 200 and 'id="workers-starting"' in page.text
-        assert client.app.state.pool.wait_ready(120)
+        assert parts(client).pool.wait_ready(120)
         assert client.get("/healthz").json()["status"] == "ok"
         assert 'id="workers-starting"' not in client.get("/").text

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from app import sweep_study
 from app.sweeper import study_name
-from tests.conftest import finish, run_config, wait_for
+from tests.conftest import finish, parts, run_config, wait_for
 
 
 def _finish_sweep(client, sweep_id: str, timeout: float = 300) -> dict:
@@ -46,7 +46,7 @@ def test_tpe_with_hyperband_on_ray_prunes_poor_trials(ray_client):
     assert {t["status"] for t in result["trials"]} <= {"completed", "pruned"}
 
     settings = ray_client.app.state.settings
-    ray_client.app.state.sweeper.writer.drain()  # the RDB copy is written by a thread of its own
+    parts(ray_client).sweeper.writer.drain()  # the RDB copy is written by a thread of its own
     told = optuna.load_study(study_name=study_name(result["id"]), storage=sweep_study.storage(settings.database_url))
     states = [t.state.name for t in told.trials]
     assert states.count("PRUNED") == len(pruned) and states.count("COMPLETE") == 10 - len(pruned)
@@ -63,7 +63,7 @@ def test_a_sweep_continues_after_a_restart(tmp_path, data_dir):
     body = {"base": run_config(train={"steps": 2000}), "trials": 4, "sampler": "random", "pruner": "none", "seed": 9,
             "space": {"optimizer.params.lr": {"log_uniform": [1e-3, 1e-1]}}}
     with TestClient(create_app(settings)) as client:
-        assert client.app.state.pool.wait_ready(120)
+        assert parts(client).pool.wait_ready(120)
         created = client.post("/api/sweeps", json=body).json()
         first = created["run_ids"]
         for run_id in first:  # paused, so that both are surely still running when the server stops

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.app.test_race import test_a_diverging_member_is_marked_and_the_others_finish as diverging_race
-from tests.conftest import finish, run_config
+from tests.conftest import finish, parts, run_config
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +17,8 @@ def pg_client(postgres, data_dir):
 
     settings = Settings(database_url=postgres.new_database(), data_dir=str(data_dir), workers=2, torch_threads=1)
     with TestClient(create_app(settings)) as client:
-        assert client.app.state.pool.wait_ready(120)
-        assert client.app.state.store.engine.dialect.name == "postgresql"
+        assert parts(client).pool.wait_ready(120)
+        assert parts(client).store.engine.dialect.name == "postgresql"
         yield client
 
 
