@@ -16,7 +16,8 @@ from types import ModuleType
 
 
 def lazy(name: str) -> ModuleType:
-    """A top-level package, loaded on first attribute use (the web process names Optuna this way too)."""
+    """A module, loaded on first attribute use (the web process names Optuna, SQLAlchemy and app.store this way
+    too: app/backend.py loads them in its own thread, after the server first answers)."""
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.find_spec(name)
