@@ -74,7 +74,7 @@ class Backend:
         return self.parts is None or self.parts.pool.starting()
 
     def wait(self, timeout: float = OPEN_WAIT_S) -> Parts | None:
-        """The parts once open (tests, and the bench's in-process runs); None after `timeout`."""
+        """The parts once open (for tests); None after `timeout`."""
         deadline = time.monotonic() + timeout
         while self.parts is None and time.monotonic() < deadline and not self._stopping.is_set():
             time.sleep(0.005)
@@ -116,10 +116,14 @@ def _open(settings: Settings) -> Parts:
     manager = RunManager(store, Hub(), settings.flush_interval_s)
     pool = choose.build(settings, manager.on_events, manager.on_released)
     pool.start()
-    manager.start()
-    service = RunService(store, manager, pool, settings)
-    sweeper = Sweeper(service, manager)
-    sweeper.start()
+    try:
+        manager.start()
+        service = RunService(store, manager, pool, settings)
+        sweeper = Sweeper(service, manager)
+        sweeper.start()  # reads the sweeps to resume: the database may refuse here too
+    except BaseException:
+        pool.shutdown()  # else its workers outlive the failed try, and the next try starts more
+        raise
     return Parts(store, manager, pool, service, sweeper)
 
 

@@ -40,3 +40,34 @@ def test_a_server_started_before_its_database_can_open_serves_once_it_can(tmp_pa
         assert created.status_code == 201, created.text
         assert finish(client, created.json()["id"])["status"] == "completed"
         assert [run["id"] for run in client.get("/api/runs").json()] == [created.json()["id"]]
+
+
+def test_a_try_that_fails_after_the_workers_started_stops_them_before_the_next(tmp_path, monkeypatch):
+    from app import backend
+    from app.main import create_app
+    from app.settings import Settings
+
+    pools, tries = [], []
+    build, start = backend.choose.build, backend.Sweeper.start
+
+    def kept(*args, **kwargs):
+        pools.append(build(*args, **kwargs))
+        return pools[-1]
+
+    def refusing_once(self):
+        tries.append(self)
+        if len(tries) == 1:
+            raise RuntimeError("the database went away while the sweeps were read")
+        start(self)
+
+    monkeypatch.setattr(backend.choose, "build", kept)
+    monkeypatch.setattr(backend.Sweeper, "start", refusing_once)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'descent.db'}", data_dir=str(tmp_path), workers=1,
+                        torch_threads=1)
+    with TestClient(create_app(settings)) as client:
+        opened = parts(client)  # the second try
+        assert len(pools) == 2 and opened.pool is pools[1]
+        assert [w.process.is_alive() for w in pools[0].workers] == [False]  # the first try's worker is gone
+        assert opened.pool.wait_ready(120)
+        created = client.post("/api/runs", json=run_config(train={"steps": 20}))
+        assert finish(client, created.json()["id"])["status"] == "completed"
