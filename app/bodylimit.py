@@ -7,6 +7,7 @@ from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.asgi import answering
 from app.settings import Settings
 
 UPLOAD_PATH = "/api/uploads"
@@ -32,7 +33,7 @@ class BodyLimitMiddleware:
         if declared.isdigit() and int(declared) > limit:
             refusal = BodyTooLarge(limit, setting)
             return await JSONResponse({"detail": refusal.detail}, status_code=413)(scope, receive, send)
-        received, started = 0, False
+        received = 0
 
         async def counted() -> Message:
             nonlocal received
@@ -44,14 +45,9 @@ class BodyLimitMiddleware:
                     raise BodyTooLarge(limit, setting)
             return message
 
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        # a BodyTooLarge read by something outside a route (a middleware) is answered here
+        await answering(self.app, scope, counted, send, _too_large)
 
-        try:
-            await self.app(scope, counted, tracked)
-        except BodyTooLarge as exc:  # read by something outside a route (a middleware): answer it here
-            if started:
-                raise
-            await JSONResponse({"detail": exc.detail}, status_code=413)(scope, receive, send)
+
+def _too_large(exc: Exception) -> JSONResponse | None:
+    return JSONResponse({"detail": exc.detail}, status_code=413) if isinstance(exc, BodyTooLarge) else None

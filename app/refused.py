@@ -9,18 +9,24 @@ import logging
 import sys
 
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.asgi import answering
+from engine.lazy import lazy
+
+db = lazy("app.store")  # SQLAlchemy: loaded with the database, after the server first answers (app/backend.py)
 log = logging.getLogger(__name__)
 
 
 def refused(exc: BaseException) -> bool:
-    store = sys.modules.get("app.store")  # not loaded yet: no error can have come from the database
-    return store is not None and isinstance(exc, store.UNAVAILABLE)
+    # SQLAlchemy not loaded yet: no error can have come from the database (and reading db.UNAVAILABLE would load it)
+    return "sqlalchemy.exc" in sys.modules and isinstance(exc, db.UNAVAILABLE)
 
 
-def answer(method: str, path: str, exc: BaseException) -> JSONResponse:
-    log.warning("%s %s: the database refused: %s", method, path, exc)
+def answer(request: Scope, exc: Exception) -> JSONResponse | None:
+    if not refused(exc):
+        return None
+    log.warning("%s %s: the database refused: %s", request["method"], request["path"], exc)
     reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
     return JSONResponse({"detail": f"the database cannot take this now ({reason}); try again later"}, status_code=503,
                         headers={"Retry-After": "5"})
@@ -33,16 +39,4 @@ class RefusedMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        started = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracked)
-        except Exception as exc:
-            if started or not refused(exc):
-                raise
-            await answer(scope["method"], scope["path"], exc)(scope, receive, send)
+        await answering(self.app, scope, receive, send, lambda exc: answer(scope, exc))

@@ -59,3 +59,28 @@ def test_a_streamed_upload_is_cut_off_at_the_upload_limit():
     assert answer.status_code == 413 and "DESCENT_MAX_UPLOAD_BYTES" in answer.json()["detail"]
     assert pulled <= 22  # of 60
 
+
+
+def test_a_body_read_outside_any_route_is_cut_off_at_the_limit_too():
+    """Something before the routes that reads the body (a middleware) gets the 413 answered by the limit itself."""
+    from app.bodylimit import BodyLimitMiddleware
+    from app.settings import Settings
+
+    async def reads_everything(scope, receive, send):
+        while (await receive()).get("more_body"):
+            pass
+        raise AssertionError("the body should have been cut off before its end")
+
+    async def body():
+        for _ in range(40):
+            yield b" " * CHUNK
+
+    async def post():
+        limited = BodyLimitMiddleware(reads_everything, Settings(max_body_bytes=1_000_000))
+        transport = httpx.ASGITransport(app=limited)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.post("/api/plans", content=body())
+
+    answer = asyncio.run(post())
+    assert answer.status_code == 413
+    assert "1,000,000 bytes (DESCENT_MAX_BODY_BYTES)" in answer.json()["detail"]
