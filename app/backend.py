@@ -73,13 +73,6 @@ class Backend:
         """No run can start yet: the database is not open, or no worker has imported torch."""
         return self.parts is None or self.parts.pool.starting()
 
-    def wait(self, timeout: float = OPEN_WAIT_S) -> Parts | None:
-        """The parts once open (for tests); None after `timeout`."""
-        deadline = time.monotonic() + timeout
-        while self.parts is None and time.monotonic() < deadline and not self._stopping.is_set():
-            time.sleep(0.005)
-        return self.parts
-
     async def opened(self) -> Parts:
         """The parts for a request: at once when open; else it waits for the first open; 503 when an open failed."""
         deadline = time.monotonic() + OPEN_WAIT_S

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
-from app.backend import Parts
+from app.backend import Backend, Parts
 from app.runs import RunManager
 from app.service import RunService
 from app.settings import Settings
@@ -16,9 +16,17 @@ if TYPE_CHECKING:
     from app.store import RunRow, Store
 
 
-# async: each only reads app.state; a plain function would cost every request a trip to FastAPI's thread pool
-async def _parts(request: Request) -> Parts:
-    return await request.app.state.backend.opened()  # waits while the database opens (app/backend.py)
+# async: each only reads app.state (or awaits the parts); a plain function would cost every request a trip to
+# FastAPI's thread pool
+async def _backend(request: Request) -> Backend:
+    return request.app.state.backend
+
+
+BackendDep = Annotated[Backend, Depends(_backend)]  # as it is: open or not (/healthz, the builder)
+
+
+async def _parts(backend: BackendDep) -> Parts:
+    return await backend.opened()  # waits while the database opens (app/backend.py)
 
 
 PartsDep = Annotated[Parts, Depends(_parts)]

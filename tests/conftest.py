@@ -90,9 +90,7 @@ def client(tmp_path_factory, data_dir) -> TestClient:
 
 def parts(client: TestClient):
     """The app's store, executor, run manager, service and sweeper, once its database is open (app/backend.py)."""
-    opened = client.app.state.backend.wait(60)
-    assert opened is not None, client.app.state.backend.state()
-    return opened
+    return wait_for(lambda: client.app.state.backend.parts, 60)
 
 
 def finish(client: TestClient, run_id: str, timeout: float = 120.0) -> dict:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from app.deps import SettingsDep
+from app.deps import BackendDep, SettingsDep
 from app.planner import planner
 
 router = APIRouter(tags=["health"])
@@ -20,8 +20,7 @@ TORCH = metadata.version("torch")  # what the workers import, read without impor
 # async: it only reads counters, so it needs no thread of the pool FastAPI runs plain functions in (a probe every 30 s,
 # and a server's first answer, do not wait for that pool to start); nor does it wait for the database to open
 @router.get("/healthz")
-async def healthz(request: Request, settings: SettingsDep) -> dict:
-    backend = request.app.state.backend
+async def healthz(backend: BackendDep, settings: SettingsDep) -> dict:
     pool = backend.parts.pool if backend.parts else None
     devices = pool.devices() if pool else []
     first = devices[0] if devices else {}

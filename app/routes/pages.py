@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from app.catalog import build_catalog
 from app.compare import differences, lesson
-from app.deps import RunDep, SettingsDep, StoreDep
+from app.deps import BackendDep, RunDep, SettingsDep, StoreDep
 from app.forms import FormField, fields_for
 from app.jobs import KIND_NAMES
 from app.links import encode_config, state_from_link
@@ -57,9 +57,8 @@ def task_of(config: dict[str, Any]) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def builder(request: Request, config: str | None = None):
+def builder(request: Request, backend: BackendDep, config: str | None = None):
     state, problem = state_from_link(config)
-    backend = request.app.state.backend
     sections = []
     info = dataset_info(state["dataset"])
     for section in SECTION_LIST:
