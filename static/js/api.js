@@ -2,10 +2,18 @@
 // and the run statuses as /api/catalog serves them (engine/status.py: no page keeps its own list).
 
 // {ok, status, body}; a body that is not JSON (a proxy's error page) becomes {detail: its first words}
-export async function postJSON(url, body, method = "POST") {
+export function postJSON(url, body, method = "POST") {
+  return requestJSON(url, { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+}
+
+export function getJSON(url) {
+  return requestJSON(url, {});
+}
+
+async function requestJSON(url, init) {
   let response;
   try {
-    response = await fetch(url, { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    response = await fetch(url, init);
   } catch (error) {
     return { ok: false, status: 0, body: { detail: `could not reach the server: ${error.message}` } };
   }

@@ -1,5 +1,5 @@
 // The lab page: optimizer paths animated over a contour, the gradient-check table and the LR range test.
-import { encodeConfig, postJSON, showErrors } from "./api.js";
+import { encodeConfig, getJSON, postJSON, showErrors } from "./api.js";
 import { RunStream } from "./stream.js";
 
 const C = window.Curves;
@@ -220,17 +220,38 @@ function followRange(runId) {
     if (asked) return;
     asked = setTimeout(() => { asked = 0; readRange(runId); }, READ_GAP_MS);
   };
-  rangeStream = new RunStream(runId, { metrics: soon, done: () => { clearTimeout(asked); readRange(runId); } });
+  // the stream can end before the store holds the run's end (a write the database refused is retried behind it):
+  // the last reading is asked for again, less and less often, until the store says the run has ended
+  const last = async (gap = READ_GAP_MS) => {
+    const body = await readRange(runId);
+    if (body && !body.complete && rangeStream === stream) setTimeout(() => last(Math.min(2 * gap, 5000)), gap);
+  };
+  const stream = new RunStream(runId, { metrics: soon, done: () => { clearTimeout(asked); last(); } });
+  rangeStream = stream;
 }
 
+// reads may answer out of order (one asked at a point, the next at the end): an older answer never replaces a newer
+let rangeReads = 0;
+let rangeShown = 0;
+
+// the reading, drawn; returns its body (null when the server refused: the error is shown instead)
 async function readRange(runId) {
-  const response = await fetch(`/api/lab/lr-range/${runId}`);
-  const body = await response.json();
+  const ticket = ++rangeReads;
+  const { ok, body } = await getJSON(`/api/lab/lr-range/${runId}`);
+  if (ticket < rangeShown) return body;
+  rangeShown = ticket;
   const link = `run <a href="/runs/${runId}">${runId}</a>`;
-  if (!response.ok) return showErrors($("range-errors"), body.detail);
-  if (!body.ready) return ($("range-status").innerHTML = `${link}: ${body.detail}`);
+  if (!ok) {
+    showErrors($("range-errors"), body.detail);
+    return null;
+  }
+  if (!body.ready) {
+    $("range-status").innerHTML = `${link}: ${body.detail}`;
+    return body;
+  }
   $("range-status").innerHTML = `${link} ${body.status}, ${body.lr.length} steps`;
   drawRange(body);
+  return body;
 }
 
 function drawRange(reading) {

@@ -53,3 +53,28 @@ def test_the_lr_range_test_follows_the_run_stream_without_polling_or_409s(page, 
     page.wait_for_timeout(1500)
     assert len(reads) == settled  # the run is done: nothing more is asked
     assert noise == [], noise
+
+
+def test_the_lr_range_test_reads_again_when_the_store_is_behind_the_stream_s_end(page, live_server):
+    """The stream can say `done` before the store has the run's end (a write the database refused is retried behind
+    it). Here the first read after the run completed answers as a store that is behind would (not complete, no
+    points): the page asks again and draws the reading. Without the retry it would say "0 points" for ever."""
+    behind: list[str] = []
+
+    def store_behind(route):
+        run_id = route.request.url.rsplit("/", 1)[-1]
+        completed = httpx.get(f"{live_server}/api/runs/{run_id}").json()["status"] == "completed"
+        if behind and completed:
+            return route.continue_()
+        if completed:
+            behind.append(run_id)
+        detail = f"run '{run_id}' is running with 0 points; a reading needs 10"
+        route.fulfill(json={"run_id": run_id, "ready": False, "detail": detail, "status": "running", "complete": False})
+
+    page.route("**/api/lab/lr-range/*", store_behind)
+    page.goto(live_server + "/lab")
+    page.fill("#range-steps", "60")
+    page.click("#run-range")
+    expect(page.locator("#range-suggestion")).to_be_visible(timeout=60_000)
+    expect(page.locator("#range-status")).to_contain_text("completed, 60 steps")
+    assert len(behind) == 1
