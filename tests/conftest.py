@@ -105,6 +105,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SERVER_LOGS: dict[str, Path] = {}  # a live server's address -> its log, shown under a test that fails with it
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test that used a live server shows the end of that server's log: CI keeps nothing else of it."""
+    report = (yield).get_result()
+    if report.failed:
+        for value in getattr(item, "funcargs", {}).values():
+            if isinstance(value, str) and value in SERVER_LOGS and SERVER_LOGS[value].exists():
+                report.sections.append((f"server log {value}", SERVER_LOGS[value].read_text(errors="replace")[-8000:]))
+
+
 def start_server(db: Path, port: int | None = None, **env_overrides: str) -> tuple[subprocess.Popen, str]:
     """`python -m app` as `make run` starts it, on 127.0.0.1; returns once /healthz says the workers and the planner
     are ready (a test's first plan or run should not wait for them to import torch)."""
@@ -116,6 +129,7 @@ def start_server(db: Path, port: int | None = None, **env_overrides: str) -> tup
     process = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env={**env, "DESCENT_LOG_LEVEL": "INFO"},
                                stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    SERVER_LOGS[base] = Path(log.name)
 
     def healthy():
         try:
