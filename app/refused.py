@@ -23,10 +23,10 @@ def refused(exc: BaseException) -> bool:
     return "sqlalchemy.exc" in sys.modules and isinstance(exc, db.UNAVAILABLE)
 
 
-def answer(request: Scope, exc: Exception) -> JSONResponse | None:
+def answer(scope: Scope, exc: Exception) -> JSONResponse | None:
     if not refused(exc):
         return None
-    log.warning("%s %s: the database refused: %s", request["method"], request["path"], exc)
+    log.warning("%s %s: the database refused: %s", scope["method"], scope["path"], exc)
     reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
     return JSONResponse({"detail": f"the database cannot take this now ({reason}); try again later"}, status_code=503,
                         headers={"Retry-After": "5"})
